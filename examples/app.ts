@@ -1,0 +1,75 @@
+/**
+ * The examples app: every example registered in one registry and served by one
+ * Weft app. `npm start` serves it; the browser tests start it on a random port.
+ */
+import { Component, createWeft, html, page, Registry, type Weft, type WeftOptions } from 'weft';
+import { ContactRows, ContactsPage } from './contacts/contacts.js';
+import { openContacts } from './contacts/db.js';
+import { Counter } from './counter/counter.js';
+import { Cart } from './shop/cart.js';
+import { openCatalog } from './shop/catalog.js';
+
+class IndexPage extends Component<Record<string, never>> {
+  mount() {
+    return {};
+  }
+  override render() {
+    return page({
+      title: 'Weft examples',
+      body: html`<main>
+<h1>Weft examples</h1>
+<ul>
+  <li><a href="/counter">Counter</a> — events, a validated payload, an input bound to state</li>
+  <li><a href="/contacts">Contacts</a> — click to load: a component served as a view (node:sqlite)</li>
+  <li><a href="/cart">Cart</a> — the storefront's cart component</li>
+</ul>
+</main>`,
+    });
+  }
+}
+
+class CounterPage extends Component<Record<string, never>> {
+  mount() {
+    return {};
+  }
+  override async render() {
+    return page({
+      title: 'Counter',
+      body: html`<main><p><a href="/">← Examples</a></p><h1>Counter</h1>${await this.child(Counter)}</main>`,
+    });
+  }
+}
+
+class CartPage extends Component<Record<string, never>> {
+  mount() {
+    return {};
+  }
+  override async render() {
+    return page({
+      title: 'Cart',
+      body: html`<main><p><a href="/">← Examples</a></p><h1>Cart</h1>
+<div id="cart">${await this.child(Cart)}</div>
+</main>`,
+    });
+  }
+}
+
+/** Builds the examples app with its own registry and databases. */
+export function createExampleApp(options: WeftOptions = {}): { weft: Weft; locals: Record<string, unknown> } {
+  const registry = new Registry();
+  registry.register('index-page', IndexPage);
+  registry.register('counter', Counter);
+  registry.register('counter-page', CounterPage);
+  registry.register('contact-rows', ContactRows);
+  registry.register('contacts-page', ContactsPage);
+  registry.register('cart', Cart);
+  registry.register('cart-page', CartPage);
+
+  const weft = createWeft({ registry, ...options });
+  weft.view('/', IndexPage);
+  weft.view('/counter', CounterPage);
+  weft.view('/contacts', ContactsPage);
+  weft.view('/contacts/page/:page', ContactRows);
+  weft.view('/cart', CartPage);
+  return { weft, locals: { db: openContacts(), catalog: openCatalog() } };
+}

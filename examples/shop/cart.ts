@@ -1,0 +1,93 @@
+/**
+ * The seed's CartComponent: items and a total in server state, quantities and
+ * removal as events. The product catalog comes from `context.locals.catalog`.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import * as v from 'valibot';
+import { Component, html } from 'weft';
+import { findProduct, fromCents, toCents } from './catalog.js';
+
+export interface CartItem {
+  productId: number;
+  name: string;
+  size: string;
+  price: string;
+  qty: number;
+  imageUrl?: string;
+}
+
+export interface CartState {
+  items: CartItem[];
+  total: string;
+}
+
+const itemKey = v.object({ productId: v.pipe(v.number(), v.integer()), size: v.pipe(v.string(), v.maxLength(8)) });
+
+/** Buttons the example page shows; the storefront adds items from the product component. */
+const QUICK_ADD: [number, string][] = [
+  [1, 'M'],
+  [2, 'L'],
+  [42, 'M'],
+];
+
+export class Cart extends Component<CartState> {
+  static override events = {
+    addItem: itemKey,
+    removeItem: itemKey,
+    setQty: v.object({ ...itemKey.entries, qty: v.pipe(v.number(), v.integer(), v.maxValue(99)) }),
+  };
+  static override locked = ['total'];
+
+  mount(): CartState {
+    return { items: [], total: '0.00' };
+  }
+
+  recalculateTotal(): void {
+    this.state.total = fromCents(this.state.items.reduce((sum, item) => sum + toCents(item.price) * item.qty, 0));
+  }
+
+  addItem({ productId, size }: { productId: number; size: string }): void {
+    const existing = this.state.items.find((i) => i.productId === productId && i.size === size);
+    if (existing) {
+      existing.qty += 1;
+    } else {
+      const product = findProduct(this.context.locals.catalog as DatabaseSync, productId);
+      if (!product) {
+        this.errors.cart = `There is no product ${productId}.`;
+        return;
+      }
+      this.state.items.push({ productId, name: product.name, size, price: product.price, qty: 1, imageUrl: product.thumbnail });
+    }
+    this.recalculateTotal();
+  }
+
+  removeItem({ productId, size }: { productId: number; size: string }): void {
+    this.state.items = this.state.items.filter((i) => !(i.productId === productId && i.size === size));
+    this.recalculateTotal();
+  }
+
+  setQty({ productId, size, qty }: { productId: number; size: string; qty: number }): void {
+    if (qty <= 0) return this.removeItem({ productId, size });
+    for (const item of this.state.items) {
+      if (item.productId === productId && item.size === size) item.qty = qty;
+    }
+    this.recalculateTotal();
+  }
+
+  override render() {
+    const { items, total } = this.state;
+    return html`<h2>Cart</h2>
+${this.errors.cart && html`<p class="error">${this.errors.cart}</p>`}
+${items.length === 0 ? html`<p class="empty">Your cart is empty.</p>` : ''}
+<ul class="items">${items.map(
+      (i) => html`<li>${i.name} (${i.size}) × ${i.qty} — $${i.price}
+  <button type="button" ${this.on('setQty', { productId: i.productId, size: i.size, qty: i.qty + 1 })}>+</button>
+  <button type="button" ${this.on('removeItem', { productId: i.productId, size: i.size })}>Remove</button></li>`,
+    )}</ul>
+<p class="total">Total: $${total}</p>
+<p>${QUICK_ADD.map(
+      ([productId, size]) =>
+        html`<button type="button" class="add-${productId}-${size}" ${this.on('addItem', { productId, size })}>Add #${productId} (${size})</button> `,
+    )}</p>`;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Builds the package: type declarations and JS into dist/ (tsc), and the browser
+ * client into dist/client/weft.min.js (esbuild), then prints the client's gzip size.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const CLIENT_BUDGET = 3 * 1024;
+const clientOnly = process.argv.includes('--client');
+
+if (!clientOnly) {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+}
+await build({
+  entryPoints: ['src/client/weft.ts'],
+  outfile: 'dist/client/weft.min.js',
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: 'es2020',
+  logLevel: 'warning',
+});
+const size = gzipSync(readFileSync('dist/client/weft.min.js')).length;
+console.log(`weft client: dist/client/weft.min.js ${size} B gzip (budget ${CLIENT_BUDGET} B)`);
+if (size > CLIENT_BUDGET) {
+  console.error('weft client is over its size budget');
+  process.exit(1);
+}

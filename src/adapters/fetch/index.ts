@@ -1,0 +1,67 @@
+/**
+ * @module
+ * Weft as a Web-standard `fetch(Request) → Response` handler, for Hono, Bun,
+ * Deno, Cloudflare-style runtimes and anything else built on the Fetch API.
+ *
+ * @example Hono
+ * const handler = createFetchHandler(weft);
+ * app.all('*', (c) => handler(c.req.raw, { locals: { user: c.get('user') } }));
+ */
+import type { Weft } from '../../core/app.js';
+import { WeftError } from '../../core/errors.js';
+import { createHttpHandler, type HttpResponse, jsonError } from '../../transport/http.js';
+
+export interface FetchEnv {
+  /** The client address (the Fetch API has none; your host knows it). */
+  ip?: string;
+  locals?: Record<string, unknown>;
+}
+
+export interface FetchOptions {
+  /** Called for requests no Weft route matches. Default: 404 JSON. */
+  fallback?: (request: Request) => Response | Promise<Response>;
+}
+
+async function readBody(request: Request, limit: number): Promise<string> {
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new WeftError(413, 'too_large', `request body is over the ${limit}-byte limit`, { limit });
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function toResponse(response: HttpResponse): Response {
+  const body = response.status === 304 || response.body === '' ? null : response.body;
+  return new Response(body as BodyInit | null, { status: response.status, headers: response.headers });
+}
+
+export function createFetchHandler(weft: Weft, options: FetchOptions = {}) {
+  const handle = createHttpHandler(weft);
+  return async (request: Request, env: FetchEnv = {}): Promise<Response> => {
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    const response = await handle({
+      method: request.method,
+      url: new URL(request.url),
+      headers,
+      ip: env.ip ?? '',
+      locals: env.locals ?? {},
+      body: (limit) => readBody(request, limit),
+    });
+    if (response) return toResponse(response);
+    if (options.fallback) return options.fallback(request);
+    return toResponse(jsonError(new WeftError(404, 'not_found', `no route for ${request.method} ${new URL(request.url).pathname}`)));
+  };
+}

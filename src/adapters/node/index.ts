@@ -1,0 +1,103 @@
+/**
+ * @module
+ * Weft on plain `node:http` — the default host, used by `npm start`.
+ *
+ * @example
+ * import { createWeft } from 'weft';
+ * import { serve } from 'weft/node';
+ * const weft = createWeft();
+ * await serve(weft, { port: 3000 });
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Weft } from '../../core/app.js';
+import { WeftError } from '../../core/errors.js';
+import { createHttpHandler, type HttpRequest, type HttpResponse, jsonError } from '../../transport/http.js';
+
+export interface NodeHandlerOptions {
+  /** Called for requests no Weft route matches. Default: 404 JSON. */
+  fallback?: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+  /** Values passed to components as `context.locals` (e.g. the logged-in user). */
+  locals?: (req: IncomingMessage) => Record<string, unknown> | Promise<Record<string, unknown>>;
+}
+
+export interface ServeOptions extends NodeHandlerOptions {
+  port?: number;
+  hostname?: string;
+}
+
+/** Reads a Node request body as UTF-8, refusing more than `limit` bytes with 413. */
+export async function readNodeBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      throw new WeftError(413, 'too_large', `request body is over the ${limit}-byte limit`, { limit });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function headerMap(req: IncomingMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  } catch {
+    return new URL(req.url ?? '/', 'http://localhost');
+  }
+}
+
+/** Adapts a Node request; `readBody` lets Express hand over an already-parsed body. */
+export function toHttpRequest(
+  req: IncomingMessage,
+  ip: string,
+  locals: Record<string, unknown>,
+  readBody: (limit: number) => Promise<string> = (limit) => readNodeBody(req, limit),
+): HttpRequest {
+  return { method: req.method ?? 'GET', url: requestUrl(req), headers: headerMap(req), ip, locals, body: readBody };
+}
+
+export function writeResponse(res: ServerResponse, response: HttpResponse): void {
+  // A 413 may leave an unread body on the socket; closing is cheaper than draining it.
+  if (response.status === 413) res.setHeader('connection', 'close');
+  res.writeHead(response.status, response.headers);
+  res.end(response.body);
+}
+
+/** A `(req, res)` listener for `http.createServer`. */
+export function createNodeHandler(weft: Weft, options: NodeHandlerOptions = {}) {
+  const handle = createHttpHandler(weft);
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const locals = (await options.locals?.(req)) ?? {};
+      const response = await handle(toHttpRequest(req, req.socket.remoteAddress ?? '', locals));
+      if (response) return writeResponse(res, response);
+      if (options.fallback) return await options.fallback(req, res);
+      writeResponse(res, jsonError(new WeftError(404, 'not_found', `no route for ${req.method} ${requestUrl(req).pathname}`)));
+    } catch (err) {
+      weft.logger.error('Weft: unexpected error', err);
+      if (!res.headersSent) writeResponse(res, jsonError(new WeftError(500, 'handler_error', 'internal error')));
+      else res.destroy();
+    }
+  };
+}
+
+/** Starts an HTTP server; resolves once it is listening. */
+export function serve(weft: Weft, options: ServeOptions = {}): Promise<Server> {
+  const server = createServer(createNodeHandler(weft, options));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, options.hostname, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * Weft's browser client: an htmx extension named `weft`, enabled by the
+ * `hx-ext="weft"` that every component root carries (docs/protocol.md).
+ *
+ * - Event requests from inside a component are sent as JSON:
+ *   `{event, payload, state, updates}`; `event` and typed payload values come from
+ *   `hx-vals`, form fields join the payload, `weft-model` inputs become `updates`.
+ * - `hx-swap="morph"` morphs the response into the page with idiomorph, keeping
+ *   focus, caret and the value of the input being typed in.
+ * - Error responses (JSON) are announced as a `weft:error` event on the root.
+ */
+
+interface HtmxApi {
+  getExpressionVars(elt: Element, event?: Event): Record<string, unknown>;
+}
+interface HtmxGlobal {
+  defineExtension(name: string, ext: Record<string, unknown>): void;
+}
+declare const htmx: HtmxGlobal;
+declare const Idiomorph: {
+  morph(target: Element, content: unknown, config: Record<string, unknown>): Node[];
+};
+
+const ROOT = '[weft-state]';
+let api: HtmxApi;
+
+function rootOf(elt: Element | null): Element | null {
+  return elt && elt.closest(ROOT);
+}
+
+/** A bound input's value with the type the input implies (the server still coerces). */
+function modelValue(input: HTMLInputElement): unknown {
+  if (input.type === 'checkbox') return input.checked;
+  if (input.type === 'number' || input.type === 'range') return input.value === '' ? null : input.valueAsNumber;
+  return input.value;
+}
+
+htmx.defineExtension('weft', {
+  init(internal: HtmxApi) {
+    api = internal;
+  },
+
+  onEvent(name: string, evt: CustomEvent) {
+    const detail = evt.detail;
+    if (name === 'htmx:configRequest' && detail.verb !== 'get' && rootOf(detail.elt)) {
+      detail.headers['Content-Type'] = 'application/json';
+    } else if (name === 'htmx:responseError') {
+      const xhr: XMLHttpRequest = detail.xhr;
+      let body: unknown;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = { error: xhr.statusText };
+      }
+      const root = rootOf(detail.elt) ?? detail.elt;
+      root.dispatchEvent(
+        new CustomEvent('weft:error', { bubbles: true, detail: { status: xhr.status, ...(body as object) } }),
+      );
+    }
+  },
+
+  encodeParameters(_xhr: XMLHttpRequest, params: FormData, elt: Element) {
+    const root = rootOf(elt);
+    if (!root) return null;
+    const updates: Record<string, unknown> = {};
+    for (const input of root.querySelectorAll<HTMLInputElement>('[weft-model]')) {
+      if (rootOf(input) === root) updates[input.getAttribute('weft-model') as string] = modelValue(input);
+    }
+    const payload: Record<string, unknown> = {};
+    params.forEach((value, key) => {
+      if (key in updates) return;
+      const prev = payload[key];
+      payload[key] = prev === undefined ? value : ([] as unknown[]).concat(prev, value);
+    });
+    // hx-vals again, because FormData turned its numbers and booleans into strings.
+    Object.assign(payload, api.getExpressionVars(elt));
+    const event = payload.event;
+    delete payload.event;
+    return JSON.stringify({ event, payload, state: root.getAttribute('weft-state'), updates });
+  },
+
+  isInlineSwap(style: string) {
+    return style === 'morph' || style === 'morph:outerHTML';
+  },
+
+  handleSwap(style: string, target: Element, fragment: DocumentFragment) {
+    if (style !== 'morph' && style !== 'morph:outerHTML' && style !== 'morph:innerHTML') return false;
+    return Idiomorph.morph(target, fragment.children, {
+      morphStyle: style === 'morph:innerHTML' ? 'innerHTML' : 'outerHTML',
+      ignoreActiveValue: true,
+      restoreFocus: true,
+    });
+  },
+});

@@ -1,0 +1,107 @@
+/**
+ * @module
+ * The single event path: verify the state blob, rebuild the instance, apply
+ * browser updates, hydrate, run the declared handlers, render. Transports parse
+ * their own framing into an {@link EventRequest} and call {@link dispatch}.
+ */
+import { type ComponentClass, type ComponentContext, isDeclaredEvent } from './component.js';
+import { WeftError } from './errors.js';
+import { isPlainObject } from './json.js';
+import { type AnyComponent, instantiate, type LifecycleHost, type Rendered, renderInstance } from './lifecycle.js';
+import type { Registry } from './registry.js';
+import { validate } from './schema.js';
+import { applyUpdates } from './updates.js';
+
+/** One event: a declared handler name and its payload. */
+export interface EventCall {
+  event: string;
+  payload: Record<string, unknown>;
+}
+
+/** A transport-neutral event request (docs/protocol.md, "Event request"). */
+export interface EventRequest {
+  component: string;
+  state: unknown;
+  events: EventCall[];
+  updates: Record<string, unknown>;
+}
+
+export interface DispatchHost extends LifecycleHost {
+  readonly registry: Registry;
+}
+
+export function lookup(registry: Registry, name: string): ComponentClass {
+  const type = registry.get(name);
+  if (!type) throw new WeftError(404, 'unknown_component', `no component named "${name}"`);
+  return type;
+}
+
+/** Rebuilds a component from its verified state blob (no handler has run yet). */
+export async function restore(
+  host: DispatchHost,
+  name: string,
+  blob: unknown,
+  updates: Record<string, unknown>,
+  context: ComponentContext,
+): Promise<AnyComponent> {
+  const type = lookup(host.registry, name);
+  const envelope = host.codec.decode<Record<string, unknown>, object>(blob, name);
+  if (!isPlainObject(envelope.state)) {
+    throw new WeftError(400, 'state_malformed', 'state blob does not hold an object');
+  }
+  const instance = instantiate(host, type, name, envelope.id, envelope.params, context);
+  applyUpdates(envelope.state, updates, type.locked);
+  if (type.stateSchema && Object.keys(updates).length > 0) {
+    const result = await validate(type.stateSchema, envelope.state);
+    if (!result.ok) {
+      throw new WeftError(422, 'invalid_update', `state updates for component "${name}" are invalid`, {
+        issues: result.issues,
+      });
+    }
+    instance.state = result.value as object;
+  } else {
+    instance.state = envelope.state;
+  }
+  try {
+    await instance.hydrate();
+  } catch (err) {
+    throw host.userError(err, 'handler_error', `${name}.hydrate()`);
+  }
+  return instance;
+}
+
+/** Runs one declared handler on `instance`, validating its payload first. */
+export async function runEvent(host: DispatchHost, instance: AnyComponent, call: EventCall): Promise<void> {
+  const type = instance.constructor as ComponentClass;
+  if (typeof call.event !== 'string' || !isDeclaredEvent(type, call.event)) {
+    const allowed = Object.keys(type.events);
+    throw new WeftError(
+      400,
+      'unknown_event',
+      `component "${instance.name}" has no event ${JSON.stringify(call.event)}; allowed: ${allowed.join(', ') || '(none)'}`,
+      { allowed },
+    );
+  }
+  const spec = type.events[call.event];
+  let payload: unknown = call.payload;
+  if (spec !== true && spec !== undefined) {
+    const result = await validate(spec, call.payload);
+    if (!result.ok) {
+      throw new WeftError(422, 'invalid_payload', `invalid payload for event "${call.event}"`, { issues: result.issues });
+    }
+    payload = result.value;
+  }
+  const handler = (instance as unknown as Record<string, (p: unknown) => unknown>)[call.event] as (p: unknown) => unknown;
+  try {
+    await handler.call(instance, payload);
+  } catch (err) {
+    throw host.userError(err, 'handler_error', `${instance.name}.${call.event}()`);
+  }
+}
+
+/** Handles an event request end to end and returns the new render. */
+export async function dispatch(host: DispatchHost, request: EventRequest, context: ComponentContext): Promise<Rendered> {
+  const instance = await restore(host, request.component, request.state, request.updates, context);
+  for (const call of request.events) await runEvent(host, instance, call);
+  return renderInstance(host, instance);
+}

@@ -1,0 +1,61 @@
+/**
+ * @module
+ * The one error type Weft throws for a request it refuses. Transports turn it into
+ * a response: `status`, a JSON body `{"error": message, "code": code, ...details}`
+ * and any extra headers (for example `Retry-After` on a 429).
+ */
+
+/** Machine-readable reasons, listed in docs/protocol.md. */
+export type ErrorCode =
+  | 'bad_request'
+  | 'bad_json'
+  | 'too_deep'
+  | 'too_large'
+  | 'too_many_events'
+  | 'unsupported_media_type'
+  | 'csrf'
+  | 'state_missing'
+  | 'state_malformed'
+  | 'state_signature'
+  | 'state_expired'
+  | 'state_component'
+  | 'state_too_large'
+  | 'locked_field'
+  | 'unknown_field'
+  | 'invalid_update'
+  | 'unknown_component'
+  | 'unknown_event'
+  | 'invalid_payload'
+  | 'invalid_params'
+  | 'method_not_allowed'
+  | 'not_found'
+  | 'throttled'
+  | 'handler_error'
+  | 'render_error';
+
+export class WeftError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    status: number,
+    code: ErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'WeftError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.headers = headers;
+  }
+
+  /** The JSON body sent to the browser. */
+  toJSON(): Record<string, unknown> {
+    return { error: this.message, code: this.code, ...this.details };
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * @module
+ * Parsing JSON from the network with the limits a public endpoint needs: a nesting
+ * depth cap (checked before `JSON.parse` builds anything) and no `__proto__` keys,
+ * which would otherwise turn a later `Object.assign` into prototype pollution.
+ */
+import { WeftError } from './errors.js';
+
+/** Throws `too_deep` if arrays/objects nest deeper than `maxDepth`. Strings are skipped. */
+export function checkDepth(text: string, maxDepth: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > maxDepth) {
+        throw new WeftError(400, 'too_deep', `JSON nests deeper than ${maxDepth} levels`, { maxDepth });
+      }
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+}
+
+function refuseProto(key: string, value: unknown): unknown {
+  if (key === '__proto__') {
+    throw new WeftError(400, 'bad_json', 'JSON key "__proto__" is not allowed');
+  }
+  return value;
+}
+
+/** Parses untrusted JSON text; every failure is a 400 `WeftError` naming the problem. */
+export function parseJson(text: string, maxDepth: number): unknown {
+  checkDepth(text, maxDepth);
+  try {
+    return JSON.parse(text, refuseProto);
+  } catch (err) {
+    if (err instanceof WeftError) throw err;
+    throw new WeftError(400, 'bad_json', `body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

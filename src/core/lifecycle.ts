@@ -1,0 +1,105 @@
+/**
+ * @module
+ * Building, mounting and rendering one component instance. Every transport goes
+ * through these functions, so mount/hydrate/render mean the same over HTTP, a
+ * WebSocket or SSE.
+ */
+import { randomBytes } from 'node:crypto';
+import { Component, type ComponentClass, type ComponentContext, type ComponentRuntime, type Renderer } from './component.js';
+import { WeftError } from './errors.js';
+import { SafeHtml } from './html.js';
+import { wrapRoot } from './root.js';
+import { validate } from './schema.js';
+import type { StateCodec } from './state-codec.js';
+
+/** What the lifecycle needs from the app. */
+export interface LifecycleHost extends ComponentRuntime {
+  readonly codec: StateCodec;
+  readonly renderer: Renderer | undefined;
+  endpointFor(name: string): string;
+  /** Logs and converts an unexpected error from user code into a WeftError. */
+  userError(err: unknown, code: 'handler_error' | 'render_error', where: string): WeftError;
+}
+
+export type AnyComponent = Component<object, object>;
+
+/** The outcome of a render: the HTML to send and the state it carries. */
+export interface Rendered {
+  /** The component's HTML (wrapped in its root element when it is stateful). */
+  html: string;
+  id: string;
+  state: unknown;
+  /** The signed blob, or `undefined` for a component without events. */
+  blob: string | undefined;
+}
+
+export function newId(name: string): string {
+  return `${name}-${randomBytes(6).toString('base64url')}`;
+}
+
+/** A component with no events has nothing to send back, so it renders bare. */
+export function isStateful(type: ComponentClass): boolean {
+  return Object.keys(type.events).length > 0;
+}
+
+export function instantiate(
+  host: LifecycleHost,
+  type: ComponentClass,
+  name: string,
+  id: string,
+  params: object,
+  context: ComponentContext,
+): AnyComponent {
+  return new type({ name, id, params: params as never, context, endpoint: host.endpointFor(name), runtime: host });
+}
+
+/** Validates params against the class's `paramsSchema` (400 `invalid_params`). */
+export async function checkParams(type: ComponentClass, name: string, params: object): Promise<object> {
+  if (!type.paramsSchema) return params;
+  const result = await validate(type.paramsSchema, params);
+  if (!result.ok) {
+    throw new WeftError(400, 'invalid_params', `invalid params for component "${name}"`, { issues: result.issues });
+  }
+  return result.value as object;
+}
+
+/** Creates and mounts a fresh instance. */
+export async function mountNew(
+  host: LifecycleHost,
+  type: ComponentClass,
+  name: string,
+  params: object,
+  context: ComponentContext,
+): Promise<AnyComponent> {
+  const checked = await checkParams(type, name, params);
+  const instance = instantiate(host, type, name, newId(name), checked, context);
+  try {
+    instance.state = await instance.mount();
+  } catch (err) {
+    throw host.userError(err, 'handler_error', `${name}.mount()`);
+  }
+  if (typeof instance.state !== 'object' || instance.state === null) {
+    throw host.userError(new TypeError(`${name}.mount() must return the state object`), 'handler_error', `${name}.mount()`);
+  }
+  return instance;
+}
+
+/** Renders an instance and, if it is stateful, signs its state into the root element. */
+export async function renderInstance(host: LifecycleHost, instance: AnyComponent): Promise<Rendered> {
+  const type = instance.constructor as ComponentClass;
+  let inner: unknown;
+  try {
+    if (!type.renderer && host.renderer && type.template && instance.render === Component.prototype.render) {
+      inner = await host.renderer.render(type.template, instance.templateContext());
+    } else {
+      inner = await instance.render();
+    }
+  } catch (err) {
+    throw host.userError(err, 'render_error', `${instance.name}.render()`);
+  }
+  // A Renderer returns a string its engine has already escaped; html`` returns SafeHtml.
+  const body = inner instanceof SafeHtml ? inner.value : String(inner ?? '');
+  if (!isStateful(type)) return { html: body, id: instance.id, state: instance.state, blob: undefined };
+  const blob = host.codec.encode(instance.name, instance.id, instance.state, instance.params);
+  return { html: wrapRoot(type.tagName, instance.name, instance.id, blob, body), id: instance.id, state: instance.state, blob };
+}

@@ -1,0 +1,77 @@
+/**
+ * @module
+ * Maps component names to classes. Registering checks the class's declarations so
+ * mistakes fail at start-up, not on a user's first click.
+ */
+import { type ComponentClass, EVENT_NAME, RESERVED_NAMES } from './component.js';
+import { isStandardSchema } from './schema.js';
+
+/** Component names are used in URLs and element ids. */
+export const COMPONENT_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+
+export class Registry {
+  readonly #byName = new Map<string, ComponentClass>();
+  readonly #byClass = new Map<ComponentClass, string>();
+
+  /** Registers `type` under `name`. Throws on a duplicate name or a bad declaration. */
+  register<T extends ComponentClass>(name: string, type: T): T {
+    if (!COMPONENT_NAME.test(name)) {
+      throw new TypeError(`component name ${JSON.stringify(name)} must match ${COMPONENT_NAME}`);
+    }
+    if (this.#byName.has(name)) {
+      throw new Error(`component "${name}" is already registered (by class ${this.#byName.get(name)?.name})`);
+    }
+    checkDeclarations(name, type);
+    this.#byName.set(name, type);
+    if (!this.#byClass.has(type)) this.#byClass.set(type, name);
+    return type;
+  }
+
+  get(name: string): ComponentClass | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** The name a class was first registered under. */
+  nameOf(type: ComponentClass): string | undefined {
+    return this.#byClass.get(type);
+  }
+
+  names(): string[] {
+    return [...this.#byName.keys()];
+  }
+}
+
+function checkDeclarations(name: string, type: ComponentClass): void {
+  if (typeof type !== 'function' || typeof type.prototype?.mount !== 'function') {
+    throw new TypeError(`component "${name}" must be a class extending Component`);
+  }
+  for (const [event, spec] of Object.entries(type.events ?? {})) {
+    if (!EVENT_NAME.test(event) || RESERVED_NAMES.has(event)) {
+      throw new Error(`component "${name}": "${event}" cannot be an event name (reserved or not an identifier)`);
+    }
+    if (typeof (type.prototype as unknown as Record<string, unknown>)[event] !== 'function') {
+      throw new Error(`component "${name}" declares event "${event}" but has no method of that name`);
+    }
+    if (spec !== true && !isStandardSchema(spec)) {
+      throw new Error(`component "${name}": event "${event}" must map to true or a Standard Schema`);
+    }
+  }
+  if (!/^[a-z][a-z0-9-]*$/.test(type.tagName)) {
+    throw new Error(`component "${name}": tagName ${JSON.stringify(type.tagName)} is not a valid element name`);
+  }
+}
+
+/** The default registry, used by `@component()` and by apps that are not given one. */
+export const registry = new Registry();
+
+/**
+ * Class decorator that registers a component. Works with standard (TC39) decorators
+ * and with `experimentalDecorators`.
+ *
+ * @example
+ * @component('counter')
+ * class Counter extends Component<{ count: number }> { … }
+ */
+export function component(name: string, into: Registry = registry) {
+  return <T extends ComponentClass>(type: T, _context?: unknown): T => into.register(name, type);
+}

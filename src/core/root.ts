@@ -1,0 +1,18 @@
+/**
+ * @module
+ * The element that wraps a stateful component. It carries everything the browser
+ * needs for the next event, so templates need no wiring (docs/protocol.md, "Root element"):
+ *
+ *     <div id="counter-x1" weft="counter" weft-state="v1.…" hx-target="this" hx-swap="morph" hx-ext="weft">…</div>
+ *
+ * `hx-target="this"` and `hx-swap` are inherited by every `hx-post` inside, so a
+ * response (the new root) replaces this element, morphed in place.
+ */
+import { escapeHtml } from './html.js';
+
+export function wrapRoot(tagName: string, name: string, id: string, blob: string, inner: string): string {
+  return (
+    `<${tagName} id="${escapeHtml(id)}" weft="${escapeHtml(name)}" weft-state="${escapeHtml(blob)}"` +
+    ` hx-target="this" hx-swap="morph" hx-ext="weft">${inner}</${tagName}>`
+  );
+}

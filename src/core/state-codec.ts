@@ -1,0 +1,124 @@
+/**
+ * @module
+ * The signed state blob that lets a component's state live in the browser between
+ * events without the browser being able to change it.
+ *
+ * Format (docs/protocol.md, "State blob"):
+ *
+ *     v1.<base64url(JSON envelope)>.<base64url(HMAC-SHA256(secret, "v1." + envelope))>
+ *
+ * The envelope is `{"n": name, "i": id, "t": issued-at seconds, "s": state, "p"?: params}`.
+ * Because the component name sits inside the signed bytes, a blob issued to one
+ * component cannot be replayed against another.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { WeftError } from './errors.js';
+
+export interface StateCodecOptions {
+  /** Signing secrets, newest first. The first signs; all verify (key rotation). */
+  secrets: readonly string[];
+  /** Blobs older than this are refused with `state_expired`. Default 24 hours. */
+  maxAgeSeconds?: number;
+  /** Largest serialised state accepted or produced, in bytes. Default 64 KiB. */
+  maxStateBytes?: number;
+}
+
+/** What a verified blob carries. */
+export interface Envelope<S = unknown, P = unknown> {
+  name: string;
+  id: string;
+  issuedAt: number;
+  state: S;
+  params: P;
+}
+
+const VERSION = 'v1';
+/** base64url of a 32-byte HMAC-SHA256 digest is always 43 characters. */
+const SIG_LENGTH = 43;
+
+export class StateCodec {
+  readonly maxAgeSeconds: number;
+  readonly maxStateBytes: number;
+  readonly #keys: readonly string[];
+
+  constructor(options: StateCodecOptions) {
+    if (options.secrets.length === 0) throw new TypeError('StateCodec needs at least one secret');
+    this.#keys = options.secrets;
+    this.maxAgeSeconds = options.maxAgeSeconds ?? 24 * 60 * 60;
+    this.maxStateBytes = options.maxStateBytes ?? 64 * 1024;
+  }
+
+  #sign(key: string, signedPart: string): Buffer {
+    return createHmac('sha256', key).update(signedPart).digest();
+  }
+
+  /** Serialises and signs. Throws 413 `state_too_large` when the state is over the cap. */
+  encode(name: string, id: string, state: unknown, params?: unknown, now = Date.now()): string {
+    const stateJson = JSON.stringify(state);
+    const size = Buffer.byteLength(stateJson);
+    if (size > this.maxStateBytes) {
+      throw new WeftError(
+        413,
+        'state_too_large',
+        `component state is ${size} bytes, over the ${this.maxStateBytes}-byte cap`,
+        { size, limit: this.maxStateBytes },
+      );
+    }
+    const hasParams = params !== undefined && !(typeof params === 'object' && params !== null && Object.keys(params).length === 0);
+    const envelope =
+      `{"n":${JSON.stringify(name)},"i":${JSON.stringify(id)},"t":${Math.floor(now / 1000)},"s":${stateJson}` +
+      (hasParams ? `,"p":${JSON.stringify(params)}}` : '}');
+    const signedPart = `${VERSION}.${Buffer.from(envelope).toString('base64url')}`;
+    return `${signedPart}.${this.#sign(this.#keys[0] as string, signedPart).toString('base64url')}`;
+  }
+
+  /**
+   * Verifies and opens a blob issued for component `expectedName`.
+   * Every refusal is a `WeftError` whose message says which check failed.
+   */
+  decode<S = unknown, P = unknown>(blob: unknown, expectedName: string, now = Date.now()): Envelope<S, P> {
+    if (typeof blob !== 'string' || blob.length === 0) {
+      throw new WeftError(400, 'state_missing', 'request carries no component state');
+    }
+    // base64 inflates by 4/3; anything longer than the cap allows is refused before any work.
+    const maxBlob = Math.ceil((this.maxStateBytes + 512) * 4 / 3) + 64;
+    if (blob.length > maxBlob) {
+      throw new WeftError(413, 'state_too_large', `state blob is ${blob.length} characters, over the cap for ${this.maxStateBytes}-byte state`, {
+        limit: this.maxStateBytes,
+      });
+    }
+    const parts = blob.split('.');
+    if (parts.length !== 3 || parts[0] !== VERSION || !parts[1] || parts[2]?.length !== SIG_LENGTH) {
+      throw new WeftError(400, 'state_malformed', 'state blob is truncated or malformed');
+    }
+    const signedPart = `${parts[0]}.${parts[1]}`;
+    const given = Buffer.from(parts[2], 'base64url');
+    const valid = this.#keys.some((key) => {
+      const expected = this.#sign(key, signedPart);
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!valid) {
+      throw new WeftError(400, 'state_signature', 'state signature is invalid (tampered, or signed with another secret)');
+    }
+    let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown };
+    try {
+      raw = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    } catch {
+      // Only reachable if a secret signed garbage, but never let it become a 500.
+      throw new WeftError(400, 'state_malformed', 'state blob does not contain valid JSON');
+    }
+    if (typeof raw.n !== 'string' || typeof raw.i !== 'string' || typeof raw.t !== 'number') {
+      throw new WeftError(400, 'state_malformed', 'state envelope is missing name, id or issue time');
+    }
+    if (raw.n !== expectedName) {
+      throw new WeftError(400, 'state_component', `state was issued to component "${raw.n}", not "${expectedName}"`);
+    }
+    const age = Math.floor(now / 1000) - raw.t;
+    if (age > this.maxAgeSeconds) {
+      throw new WeftError(400, 'state_expired', `state expired: issued ${age}s ago, max age is ${this.maxAgeSeconds}s`, {
+        maxAgeSeconds: this.maxAgeSeconds,
+      });
+    }
+    return { name: raw.n, id: raw.i, issuedAt: raw.t, state: raw.s as S, params: (raw.p ?? {}) as P };
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * @module
+ * Weft: server-driven live components. State lives on the server, the browser
+ * sends events (htmx) and gets rendered HTML back, carrying signed state.
+ *
+ * Entry points: `weft` (this), `weft/node`, `weft/express`, `weft/fetch`,
+ * `weft/liquid`, `weft/testing`, `weft/client` (the browser script).
+ */
+export { createWeft, Weft, type WeftOptions, type ViewRoute } from './core/app.js';
+export {
+  Component,
+  type ComponentClass,
+  type ComponentContext,
+  type ComponentInit,
+  type EventDeclarations,
+  type EventName,
+  type EventPayload,
+  type EventSpec,
+  type OnOptions,
+  type Renderer,
+  type RenderResult,
+  type RequestInfo,
+  type TemplateContext,
+} from './core/component.js';
+export { type EventCall, type EventRequest } from './core/dispatch.js';
+export { page, scripts, type PageOptions } from './core/document.js';
+export { type ErrorCode, WeftError } from './core/errors.js';
+export { attrs, escapeHtml, html, type Interpolation, raw, SafeHtml } from './core/html.js';
+export { type Rendered } from './core/lifecycle.js';
+export { component, Registry, registry } from './core/registry.js';
+export { type FieldIssue, type StandardSchemaV1 } from './core/schema.js';
+export { type Envelope, StateCodec, type StateCodecOptions } from './core/state-codec.js';
+export { createHttpHandler, type HttpRequest, type HttpResponse } from './transport/http.js';

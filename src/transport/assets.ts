@@ -1,0 +1,51 @@
+/**
+ * @module
+ * The browser files Weft serves itself, so a page needs no CDN: htmx and
+ * idiomorph from node_modules, and Weft's own client from `dist/client`.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export interface Asset {
+  body: Buffer;
+  etag: string;
+  type: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** File name under the assets path → where it comes from. */
+const SOURCES: Record<string, () => string> = {
+  'htmx.min.js': () => require.resolve('htmx.org/dist/htmx.min.js'),
+  'idiomorph.min.js': () => require.resolve('idiomorph/dist/idiomorph.min.js'),
+  // Built by `npm run build` (esbuild) into dist/client/. Run from dist/transport/ or src/transport/.
+  'weft.min.js': () => {
+    for (const rel of ['../client/weft.min.js', '../../dist/client/weft.min.js']) {
+      const path = fileURLToPath(new URL(rel, import.meta.url));
+      if (existsSync(path)) return path;
+    }
+    throw new Error('Weft client not built: run `npm run build`');
+  },
+};
+
+const cache = new Map<string, Asset>();
+
+/** Returns the named asset, read once and kept in memory, or undefined if unknown. */
+export function getAsset(file: string): Asset | undefined {
+  const hit = cache.get(file);
+  if (hit) return hit;
+  if (!Object.hasOwn(SOURCES, file)) return undefined;
+  const body = readFileSync((SOURCES[file] as () => string)());
+  const asset = {
+    body,
+    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"`,
+    type: 'text/javascript; charset=utf-8',
+  };
+  cache.set(file, asset);
+  return asset;
+}
+
+/** The script tags a page needs, in load order. */
+export const SCRIPT_FILES = ['htmx.min.js', 'idiomorph.min.js', 'weft.min.js'] as const;

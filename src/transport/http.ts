@@ -1,0 +1,168 @@
+/**
+ * @module
+ * Weft over HTTP, written once against a minimal request/response shape so the
+ * node:http, Express and fetch adapters behave identically (docs/protocol.md).
+ *
+ * Routes:
+ * - `POST {basePath}/<name>/`   event request (JSON) → the component's new HTML
+ * - `GET  {assetsPath}/<file>`  htmx, idiomorph, Weft's client
+ * - `GET  <view path>`          a component served as a view
+ */
+import type { Weft } from '../core/app.js';
+import type { ComponentContext, RequestInfo } from '../core/component.js';
+import type { EventCall, EventRequest } from '../core/dispatch.js';
+import { WeftError } from '../core/errors.js';
+import { isPlainObject, parseJson } from '../core/json.js';
+import { COMPONENT_NAME } from '../core/registry.js';
+import { checkCsrf } from '../policy/csrf.js';
+import { SignatureThrottle } from '../policy/signature-throttle.js';
+import { getAsset } from './assets.js';
+
+/** What an adapter hands to the handler. Header names are lower-case. */
+export interface HttpRequest extends RequestInfo {
+  /** Reads the body as UTF-8, throwing a 413 WeftError past `limit` bytes. */
+  body(limit: number): Promise<string>;
+  locals?: Record<string, unknown>;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+/** Handles a request, or returns `undefined` when no Weft route matches it. */
+export type HttpHandler = (req: HttpRequest) => Promise<HttpResponse | undefined>;
+
+/** State-blob failures that suggest forgery (and so count toward the throttle). */
+const FORGERY = new Set(['state_signature', 'state_malformed', 'state_component']);
+
+export function jsonError(err: WeftError): HttpResponse {
+  return {
+    status: err.status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...err.headers },
+    body: JSON.stringify(err.toJSON()),
+  };
+}
+
+function htmlResponse(body: string, status = 200): HttpResponse {
+  return { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body };
+}
+
+/** Turns a parsed JSON body into an {@link EventRequest}, naming the first problem found. */
+export function parseEventBody(component: string, body: unknown, maxEvents: number): EventRequest {
+  if (!isPlainObject(body)) throw new WeftError(400, 'bad_request', 'event request body must be a JSON object');
+  const { state, event, payload, events, updates } = body;
+  let calls: EventCall[];
+  if (events !== undefined) {
+    if (event !== undefined) throw new WeftError(400, 'bad_request', 'send either "event" or "events", not both');
+    if (!Array.isArray(events)) throw new WeftError(400, 'bad_request', '"events" must be an array');
+    calls = events.map((call, i) => {
+      if (!isPlainObject(call)) throw new WeftError(400, 'bad_request', `events[${i}] must be an object`);
+      return toCall(call.event, call.payload, `events[${i}]`);
+    });
+  } else if (event !== undefined) {
+    calls = [toCall(event, payload, '')];
+  } else {
+    throw new WeftError(400, 'bad_request', 'event request names no "event"');
+  }
+  if (calls.length > maxEvents) {
+    throw new WeftError(400, 'too_many_events', `${calls.length} events in one request; the limit is ${maxEvents}`, {
+      limit: maxEvents,
+    });
+  }
+  if (updates !== undefined && !isPlainObject(updates)) {
+    throw new WeftError(400, 'bad_request', '"updates" must be an object of field → value');
+  }
+  return { component, state, events: calls, updates: (updates as Record<string, unknown> | undefined) ?? {} };
+}
+
+function toCall(event: unknown, payload: unknown, where: string): EventCall {
+  const prefix = where ? `${where}.` : '';
+  if (typeof event !== 'string') throw new WeftError(400, 'bad_request', `"${prefix}event" must be a string`);
+  if (payload !== undefined && !isPlainObject(payload)) {
+    throw new WeftError(400, 'bad_request', `"${prefix}payload" must be a JSON object`);
+  }
+  return { event, payload: (payload as Record<string, unknown> | undefined) ?? {} };
+}
+
+export function createHttpHandler(weft: Weft): HttpHandler {
+  const throttle = new SignatureThrottle(weft.limits.signatureFailures);
+  const eventPath = new RegExp(`^${weft.basePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([^/]+)/?$`);
+  const assetPrefix = `${weft.assetsPath}/`;
+
+  function context(req: HttpRequest): ComponentContext {
+    const request: RequestInfo = { method: req.method, url: req.url, headers: req.headers, ip: req.ip };
+    return { request, locals: req.locals ?? {} };
+  }
+
+  async function handleEvent(req: HttpRequest, name: string): Promise<HttpResponse> {
+    if (req.method !== 'POST') {
+      throw new WeftError(405, 'method_not_allowed', `events are sent with POST, not ${req.method}`, undefined, {
+        allow: 'POST',
+      });
+    }
+    if (!COMPONENT_NAME.test(name) || !weft.registry.get(name)) {
+      throw new WeftError(404, 'unknown_component', `no component named ${JSON.stringify(name)}`);
+    }
+    checkCsrf(req.headers, req.url, weft.limits);
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json') {
+      throw new WeftError(415, 'unsupported_media_type', `event requests must be application/json, not ${type || 'empty'}`);
+    }
+    const declared = Number(req.headers['content-length']);
+    if (declared > weft.limits.maxBodyBytes) {
+      throw new WeftError(413, 'too_large', `request body is ${declared} bytes; the limit is ${weft.limits.maxBodyBytes}`, {
+        limit: weft.limits.maxBodyBytes,
+      });
+    }
+    await throttle.check(req.ip);
+    const text = await req.body(weft.limits.maxBodyBytes);
+    const request = parseEventBody(name, parseJson(text, weft.limits.maxDepth), weft.limits.maxEvents);
+    try {
+      return htmlResponse((await weft.dispatch(request, context(req))).html);
+    } catch (err) {
+      if (err instanceof WeftError && FORGERY.has(err.code)) await throttle.fail(req.ip);
+      throw err;
+    }
+  }
+
+  function handleAsset(req: HttpRequest, file: string): HttpResponse | undefined {
+    const asset = getAsset(file);
+    if (!asset) return undefined;
+    const headers = { 'content-type': asset.type, etag: asset.etag, 'cache-control': 'public, max-age=3600' };
+    if (req.headers['if-none-match'] === asset.etag) return { status: 304, headers, body: '' };
+    return { status: 200, headers, body: req.method === 'HEAD' ? '' : asset.body };
+  }
+
+  async function handleView(req: HttpRequest): Promise<HttpResponse | undefined> {
+    let match;
+    try {
+      match = weft.matchView(req.url.pathname);
+    } catch {
+      throw new WeftError(400, 'bad_request', 'malformed percent-encoding in URL path');
+    }
+    if (!match) return undefined;
+    // Query first so path parameters win: /contacts/2?page=9 is page 2.
+    const params = { ...Object.fromEntries(req.url.searchParams), ...match.params };
+    const rendered = await weft.render(match.route.type, params, context(req));
+    return htmlResponse(rendered.html);
+  }
+
+  return async (req) => {
+    try {
+      const path = req.url.pathname;
+      const event = eventPath.exec(path);
+      if (event) return await handleEvent(req, event[1] as string);
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        if (path.startsWith(assetPrefix)) return handleAsset(req, path.slice(assetPrefix.length));
+        return await handleView(req);
+      }
+      return undefined;
+    } catch (err) {
+      if (err instanceof WeftError) return jsonError(err);
+      weft.logger.error('Weft: unexpected error', err);
+      return jsonError(new WeftError(500, 'handler_error', 'internal error'));
+    }
+  };
+}
