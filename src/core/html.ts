@@ -28,22 +28,33 @@ export type Interpolation =
   | readonly Interpolation[];
 
 const NEEDS_ESCAPE = /[&<>"']/;
-const ESCAPE_ALL = /[&<>"']/g;
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
 
 /**
  * Escapes the five characters that matter in HTML text and quoted attribute values.
  * Quotes are escaped too, so a value is safe in `attr="…"` and `attr='…'` alike.
  */
 export function escapeHtml(text: string): string {
-  // Most values have nothing to escape; testing first avoids allocating a copy.
-  return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPE_ALL, (c) => ENTITIES[c] as string) : text;
+  // Most values have nothing to escape: one regex test, no copy.
+  const first = text.search(NEEDS_ESCAPE);
+  if (first === -1) return text;
+  // Copy runs of safe characters between entities; far cheaper than replace() with a callback.
+  let out = '';
+  let last = 0;
+  for (let i = first; i < text.length; i++) {
+    let entity: string;
+    switch (text.charCodeAt(i)) {
+      case 38: entity = '&amp;'; break;
+      case 60: entity = '&lt;'; break;
+      case 62: entity = '&gt;'; break;
+      case 34: entity = '&quot;'; break;
+      case 39: entity = '&#39;'; break;
+      default: continue;
+    }
+    if (last !== i) out += text.slice(last, i);
+    out += entity;
+    last = i + 1;
+  }
+  return out + text.slice(last);
 }
 
 function stringify(value: unknown): string {
