@@ -15,7 +15,7 @@ export class Counter extends Component<CounterState, { start?: number }> {
     increment: true,
     decrement: true,
     add: v.object({ by: v.pipe(v.number(), v.integer(), v.minValue(-100), v.maxValue(100)) }),
-  } as const;
+  };
 
   mount(): CounterState {
     return { count: Number(this.params.start ?? 0), note: '' };

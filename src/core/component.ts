@@ -17,8 +17,12 @@
 import { escapeHtml, SafeHtml } from './html.js';
 import type { StandardSchemaV1 } from './schema.js';
 
-/** `true` accepts any JSON object as payload; a schema validates and coerces it. */
-export type EventSpec = StandardSchemaV1 | true;
+/**
+ * `true` accepts any JSON object as payload; a schema validates and coerces it.
+ * Typed `boolean` so `{ increment: true }` needs no `as const`; `false` is refused
+ * at registration.
+ */
+export type EventSpec = StandardSchemaV1 | boolean;
 
 /** The events a component declares: event name → payload spec. */
 export type EventDeclarations = Record<string, EventSpec>;
@@ -217,6 +221,8 @@ export interface ComponentClass<C extends Component<object, object> = Component<
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   ...Object.getOwnPropertyNames(Component.prototype),
   ...Object.getOwnPropertyNames(Object.prototype),
+  // Abstract, so not on the prototype above, but never callable from a browser.
+  'mount',
   'name',
   'id',
   'params',

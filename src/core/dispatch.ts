@@ -84,7 +84,7 @@ export async function runEvent(host: DispatchHost, instance: AnyComponent, call:
   }
   const spec = type.events[call.event];
   let payload: unknown = call.payload;
-  if (spec !== true && spec !== undefined) {
+  if (typeof spec === 'object' || typeof spec === 'function') {
     const result = await validate(spec, call.payload);
     if (!result.ok) {
       throw new WeftError(422, 'invalid_payload', `invalid payload for event "${call.event}"`, { issues: result.issues });

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createWeft, type Weft } from '../core/app.js';
 import type { Component, ComponentClass, ComponentContext, EventName, EventPayload, Renderer, TemplateContext } from '../core/component.js';
-import { runEvent } from '../core/dispatch.js';
+import { restore, runEvent } from '../core/dispatch.js';
 import { mountNew, renderInstance } from '../core/lifecycle.js';
 import { Registry } from '../core/registry.js';
 import { serve } from '../adapters/node/index.js';
@@ -42,6 +42,8 @@ export interface MountOptions<P> {
   name?: string;
   /** Renderer for components with `static template` (e.g. a {@link MockRenderer}). */
   renderer?: Renderer;
+  /** Registry with the children this component renders. `type` is added to it if missing. */
+  registry?: Registry;
 }
 
 type InstanceOf<T> = T extends new (...args: never[]) => infer C ? C : never;
@@ -50,38 +52,54 @@ type ParamsOf<C> = C extends Component<object, infer P> ? P : never;
 
 /** A mounted component with no server around it. */
 export class ComponentHarness<C extends Component<object, object>> {
-  readonly instance: C;
   /** The HTML of the last render, root element included. */
   html: string;
+  #instance: C;
   readonly #weft: Weft;
+  readonly #context: ComponentContext;
 
   constructor(weft: Weft, instance: C, html: string) {
     this.#weft = weft;
-    this.instance = instance;
+    this.#instance = instance;
+    this.#context = instance.context;
     this.html = html;
   }
 
+  /** The live instance: call methods on it directly, as the seed's tests do. */
+  get instance(): C {
+    return this.#instance;
+  }
+
   get state(): StateOf<C> {
-    return this.instance.state as StateOf<C>;
+    return this.#instance.state as StateOf<C>;
   }
 
   get errors(): Record<string, string> {
-    return this.instance.errors;
+    return this.#instance.errors;
   }
 
   /**
-   * Fires an event the way a browser would: only declared events, payload
-   * validated by the event's schema. Re-renders and returns the new HTML.
+   * Fires an event the way a browser would, through the same path as the server:
+   * the state is signed and restored (so it must survive JSON), `updates` are
+   * applied, `hydrate()` runs, only declared events are accepted and the payload
+   * is validated by the event's schema. Re-renders and returns the new HTML.
    */
-  async fire<K extends EventName<C>>(event: K, payload?: EventPayload<C, K>): Promise<string> {
-    this.instance.errors = {};
-    await runEvent(this.#weft, this.instance, { event, payload: (payload ?? {}) as Record<string, unknown> });
+  async fire<K extends EventName<C>>(
+    event: K,
+    payload?: EventPayload<C, K>,
+    options: { updates?: Record<string, unknown> } = {},
+  ): Promise<string> {
+    const current = this.#instance;
+    const blob = this.#weft.codec.encode(current.name, current.id, current.state, current.params);
+    const next = await restore(this.#weft, current.name, blob, options.updates ?? {}, this.#context);
+    await runEvent(this.#weft, next, { event, payload: (payload ?? {}) as Record<string, unknown> });
+    this.#instance = next as C;
     return this.render();
   }
 
   /** Renders again (state and signing included) and returns the HTML. */
   async render(): Promise<string> {
-    this.html = (await renderInstance(this.#weft, this.instance)).html;
+    this.html = (await renderInstance(this.#weft, this.#instance)).html;
     return this.html;
   }
 }
@@ -95,9 +113,12 @@ export async function mountComponent<T extends ComponentClass>(
   type: T,
   options: MountOptions<ParamsOf<InstanceOf<T>>> = {},
 ): Promise<ComponentHarness<InstanceOf<T>>> {
-  const registry = new Registry();
-  const name = options.name ?? kebab(type.name);
-  registry.register(name, type);
+  const registry = options.registry ?? new Registry();
+  let name = registry.nameOf(type);
+  if (name === undefined) {
+    name = options.name ?? kebab(type.name);
+    registry.register(name, type);
+  }
   const weft = createWeft({
     registry,
     secret: randomBytes(32).toString('base64url'),

@@ -42,24 +42,16 @@ const inCi = process.env.CI === 'true';
 export const skipReason: string | undefined =
   chromiumFound || inCi ? undefined : `Chromium not found at ${chromiumPath} (set CHROMIUM_PATH)`;
 
+/** Set when Chromium is missing under `CI=true`: every browser test then fails with it. */
+const ciFailure: string | undefined =
+  !chromiumFound && inCi ? `Chromium is required in CI, but it was not found at ${chromiumPath} (set CHROMIUM_PATH).` : undefined;
+
 let noticeShown = false;
-function announceSkip(): void {
+function announce(lines: string[]): void {
   if (noticeShown) return;
   noticeShown = true;
   const bar = '!'.repeat(78);
-  process.stderr.write(
-    [
-      '',
-      bar,
-      '!!  BROWSER TESTS SKIPPED',
-      `!!  Chromium was not found at: ${chromiumPath}`,
-      '!!  Install Chromium or point CHROMIUM_PATH at its executable to run them.',
-      '!!  (With CI=true a missing Chromium fails the run instead of skipping.)',
-      bar,
-      '',
-      '',
-    ].join('\n'),
-  );
+  process.stderr.write(['', bar, ...lines.map((line) => `!!  ${line}`), bar, '', ''].join('\n'));
 }
 
 /** What each browser test receives. */
@@ -143,16 +135,23 @@ function isFavicon(url: string): boolean {
 
 /** Sets up the server and browser for the calling test file and returns its `test`. */
 export function browserSuite(): BrowserSuite {
-  if (!chromiumFound && inCi) {
-    throw new Error(`Chromium is required in CI, but it was not found at ${chromiumPath} (set CHROMIUM_PATH).`);
+  if (ciFailure) {
+    announce(['BROWSER TESTS FAIL: Chromium is required in CI (CI=true)', `Chromium was not found at: ${chromiumPath}`, 'Install Chromium or point CHROMIUM_PATH at its executable.']);
+  } else if (skipReason) {
+    announce([
+      'BROWSER TESTS SKIPPED',
+      `Chromium was not found at: ${chromiumPath}`,
+      'Install Chromium or point CHROMIUM_PATH at its executable to run them.',
+      '(With CI=true a missing Chromium fails the run instead of skipping.)',
+    ]);
   }
-  if (skipReason) announceSkip();
 
   let server: Server | undefined;
   let browser: Browser | undefined;
   let origin = '';
 
   before(async () => {
+    if (ciFailure) throw new Error(ciFailure);
     if (skipReason) return;
     const { weft, locals } = createExampleApp({ secret: randomBytes(32).toString('base64url'), mode: 'development' });
     server = await serve(weft, { port: 0, hostname: '127.0.0.1', locals: () => locals });

@@ -1,0 +1,333 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { createWeft, Weft, type WeftOptions } from './app.js';
+import { Component, type Renderer } from './component.js';
+import { WeftError } from './errors.js';
+import { html, SafeHtml } from './html.js';
+import { Registry } from './registry.js';
+import { StateCodec } from './state-codec.js';
+
+const SECRET = 'app-test-secret-0123456789abcdefghijk';
+const OLD_SECRET = 'app-test-old-secret-0123456789abcdefg';
+
+class Counter extends Component<{ count: number }> {
+  static override events = { increment: true };
+  mount() {
+    return { count: 0 };
+  }
+  increment(): void {
+    this.state.count++;
+  }
+  override render() {
+    return html`<b>${this.state.count}</b>`;
+  }
+}
+
+class Page extends Component<Record<string, never>, Record<string, string>> {
+  mount() {
+    return {};
+  }
+  override render() {
+    return html`<p>${JSON.stringify(this.params)}</p>`;
+  }
+}
+
+class Unregistered extends Page {}
+class OtherPage extends Page {}
+
+class FileTemplate extends Component<{ title: string }> {
+  static override template = 'file.liquid';
+  mount() {
+    return { title: '<t>' };
+  }
+}
+
+function registry(): Registry {
+  const reg = new Registry();
+  reg.register('counter', Counter);
+  reg.register('page', Page);
+  reg.register('other-page', OtherPage);
+  reg.register('file-template', FileTemplate);
+  return reg;
+}
+
+function capture(): { logger: Pick<Console, 'error' | 'warn'>; warnings: string[]; errors: string[] } {
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  return {
+    warnings,
+    errors,
+    logger: { warn: (msg: unknown) => void warnings.push(String(msg)), error: (msg: unknown) => void errors.push(String(msg)) },
+  };
+}
+
+/** Runs an increment through `weft` to prove its secrets sign and verify. */
+async function roundTrip(weft: Weft): Promise<void> {
+  const { blob } = await weft.render('counter');
+  const out = await weft.dispatch({ component: 'counter', state: blob, events: [{ event: 'increment', payload: {} }], updates: {} });
+  assert.deepEqual(out.state, { count: 1 });
+}
+
+describe('createWeft', () => {
+  const saved = { secret: process.env.WEFT_SECRET, nodeEnv: process.env.NODE_ENV };
+  beforeEach(() => {
+    delete process.env.WEFT_SECRET;
+    delete process.env.NODE_ENV;
+  });
+  afterEach(() => {
+    for (const [key, value] of [['WEFT_SECRET', saved.secret], ['NODE_ENV', saved.nodeEnv]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  it('returns a Weft with defaults', () => {
+    const weft = createWeft({ registry: registry(), secret: SECRET, mode: 'production' });
+    assert.ok(weft instanceof Weft);
+    assert.equal(weft.production, true);
+    assert.equal(weft.basePath, '/components');
+    assert.equal(weft.assetsPath, '/weft');
+    assert.equal(weft.endpointFor('counter'), '/components/counter/');
+    assert.deepEqual(weft.limits, {
+      maxBodyBytes: 1024 * 1024,
+      maxDepth: 32,
+      maxEvents: 10,
+      signatureFailures: { points: 10, durationSeconds: 600 },
+      allowedOrigins: [],
+    });
+    assert.equal(weft.codec.maxAgeSeconds, 86_400);
+    assert.equal(weft.codec.maxStateBytes, 65_536);
+  });
+
+  it('takes limits and strips trailing slashes from paths', () => {
+    const weft = createWeft({
+      registry: registry(),
+      secret: SECRET,
+      mode: 'development',
+      basePath: '/live//',
+      assetsPath: '/static/',
+      stateMaxAge: 60,
+      maxStateBytes: 100,
+      maxBodyBytes: 10,
+      maxDepth: 2,
+      maxEvents: 1,
+      signatureFailures: { points: 1, durationSeconds: 1 },
+      allowedOrigins: ['https://a.example'],
+    });
+    assert.equal(weft.basePath, '/live');
+    assert.equal(weft.assetsPath, '/static');
+    assert.equal(weft.endpointFor('x'), '/live/x/');
+    assert.equal(weft.codec.maxAgeSeconds, 60);
+    assert.equal(weft.codec.maxStateBytes, 100);
+    assert.deepEqual(weft.limits, {
+      maxBodyBytes: 10,
+      maxDepth: 2,
+      maxEvents: 1,
+      signatureFailures: { points: 1, durationSeconds: 1 },
+      allowedOrigins: ['https://a.example'],
+    });
+  });
+
+  describe('secret resolution', () => {
+    it('refuses to start in production without a secret', () => {
+      assert.throws(() => createWeft({ registry: registry(), mode: 'production' }), /no secret/);
+      assert.throws(() => createWeft({ registry: registry(), mode: 'production', secret: [] }), /no secret/);
+    });
+
+    it('refuses an empty WEFT_SECRET in production', () => {
+      process.env.WEFT_SECRET = ' , ';
+      assert.throws(() => createWeft({ registry: registry(), mode: 'production' }), /no secret/);
+    });
+
+    it('refuses a short secret in production', () => {
+      assert.throws(() => createWeft({ registry: registry(), mode: 'production', secret: 'x'.repeat(31) }), /at least 32 characters/);
+      assert.throws(() => createWeft({ registry: registry(), mode: 'production', secret: '' }), /at least 32 characters|no secret/);
+    });
+
+    it('refuses a short secret anywhere in a rotation list in production', () => {
+      assert.throws(() => createWeft({ registry: registry(), mode: 'production', secret: [SECRET, 'short'] }), /at least 32 characters/);
+      process.env.WEFT_SECRET = `${SECRET},short`;
+      assert.throws(() => createWeft({ registry: registry(), mode: 'production' }), /at least 32 characters/);
+    });
+
+    it('accepts a 32-character secret in production', async () => {
+      const { logger, warnings } = capture();
+      await roundTrip(createWeft({ registry: registry(), mode: 'production', secret: 'x'.repeat(32), logger }));
+      assert.deepEqual(warnings, []);
+    });
+
+    it('uses NODE_ENV=production when no mode is given', () => {
+      process.env.NODE_ENV = 'production';
+      assert.throws(() => createWeft({ registry: registry() }), /no secret/);
+      assert.equal(createWeft({ registry: registry(), secret: SECRET }).production, true);
+      process.env.NODE_ENV = 'test';
+      const { logger } = capture();
+      assert.equal(createWeft({ registry: registry(), logger }).production, false);
+    });
+
+    it('warns and uses a random secret in development without one', async () => {
+      const { logger, warnings } = capture();
+      const weft = createWeft({ registry: registry(), mode: 'development', logger });
+      assert.equal(weft.production, false);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0] as string, /no WEFT_SECRET/);
+      await roundTrip(weft);
+      // A second app gets a different random secret.
+      const other = createWeft({ registry: registry(), mode: 'development', logger });
+      const { blob } = await weft.render('counter');
+      assert.throws(() => other.codec.decode(blob, 'counter'), (err: unknown) => err instanceof WeftError && err.code === 'state_signature');
+    });
+
+    it('warns about a short secret in development and still works', async () => {
+      const { logger, warnings } = capture();
+      const weft = createWeft({ registry: registry(), mode: 'development', secret: 'short', logger });
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0] as string, /at least 32 characters.*development only/);
+      await roundTrip(weft);
+    });
+
+    it('does not warn with a good secret', () => {
+      const { logger, warnings } = capture();
+      createWeft({ registry: registry(), mode: 'development', secret: SECRET, logger });
+      assert.deepEqual(warnings, []);
+    });
+
+    it('reads WEFT_SECRET as a comma-separated rotation list, newest first', async () => {
+      const oldApp = createWeft({ registry: registry(), mode: 'production', secret: OLD_SECRET });
+      const { blob: oldBlob } = await oldApp.render('counter');
+
+      process.env.WEFT_SECRET = ` ${SECRET} ,, ${OLD_SECRET} `;
+      const { logger, warnings } = capture();
+      const rotated = createWeft({ registry: registry(), mode: 'production', logger });
+      assert.deepEqual(warnings, []);
+      // A page rendered before the rotation still works...
+      const out = await rotated.dispatch({ component: 'counter', state: oldBlob, events: [{ event: 'increment', payload: {} }], updates: {} });
+      assert.deepEqual(out.state, { count: 1 });
+      // ...and new blobs are signed with the first (new) secret only.
+      assert.ok(out.blob);
+      assert.doesNotThrow(() => new StateCodec({ secrets: [SECRET] }).decode(out.blob, 'counter'));
+      assert.throws(() => new StateCodec({ secrets: [OLD_SECRET] }).decode(out.blob, 'counter'), /signature/);
+    });
+
+    it('prefers an explicit secret over WEFT_SECRET', async () => {
+      process.env.WEFT_SECRET = OLD_SECRET;
+      const weft = createWeft({ registry: registry(), mode: 'production', secret: SECRET });
+      const { blob } = await weft.render('counter');
+      assert.doesNotThrow(() => new StateCodec({ secrets: [SECRET] }).decode(blob, 'counter'));
+      assert.throws(() => new StateCodec({ secrets: [OLD_SECRET] }).decode(blob, 'counter'), /signature/);
+    });
+
+    it('accepts a secret array (rotation) directly', async () => {
+      const oldApp = createWeft({ registry: registry(), mode: 'production', secret: OLD_SECRET });
+      const { blob } = await oldApp.render('counter');
+      const weft = createWeft({ registry: registry(), mode: 'production', secret: [SECRET, OLD_SECRET] });
+      assert.doesNotThrow(() => weft.codec.decode(blob, 'counter'));
+    });
+  });
+
+  describe('render', () => {
+    const weft = createWeft({ registry: registry(), secret: SECRET, mode: 'development', logger: capture().logger });
+
+    it('renders a registered class or its name', async () => {
+      const byClass = await weft.render(Page, { a: 'x' });
+      const byName = await weft.render('page', { a: 'x' });
+      assert.equal(byClass.html, '<p>{&quot;a&quot;:&quot;x&quot;}</p>');
+      assert.equal(byName.html, byClass.html);
+    });
+
+    it('throws for an unregistered class', async () => {
+      await assert.rejects(weft.render(Unregistered), /Unregistered is not registered/);
+    });
+
+    it('refuses an unknown name with 404 unknown_component', async () => {
+      await assert.rejects(weft.render('missing'), (err: unknown) => err instanceof WeftError && err.status === 404 && err.code === 'unknown_component');
+    });
+
+    it('renderHtml returns SafeHtml', async () => {
+      const out = await weft.renderHtml('page');
+      assert.ok(out instanceof SafeHtml);
+      assert.equal(out.value, '<p>{}</p>');
+    });
+
+    it('uses the app renderer for a template class without its own renderer', async () => {
+      const calls: string[] = [];
+      const renderer: Renderer = {
+        render: (template, context) => {
+          calls.push(template);
+          return `<h1>${String((context.state as { title: string }).title)}</h1>`;
+        },
+      };
+      const withRenderer = createWeft({ registry: registry(), secret: SECRET, mode: 'development', renderer });
+      const out = await withRenderer.render('file-template');
+      assert.equal(out.html, '<h1><t></h1>', 'a renderer string is trusted as already escaped');
+      assert.deepEqual(calls, ['file.liquid']);
+      await assert.rejects(weft.render('file-template'), (err: unknown) => err instanceof WeftError && err.code === 'render_error');
+    });
+  });
+
+  describe('views', () => {
+    function app(options: WeftOptions = {}): Weft {
+      return createWeft({ registry: registry(), secret: SECRET, mode: 'development', ...options });
+    }
+
+    it('throws when the class is not registered', () => {
+      assert.throws(() => app().view('/x', Unregistered), /not registered/);
+    });
+
+    it('throws when the path does not start with /', () => {
+      assert.throws(() => app().view('x', Page), TypeError);
+    });
+
+    it('is chainable and records the route', () => {
+      const weft = app();
+      assert.equal(weft.view('/a', Page), weft);
+      assert.equal(weft.views.length, 1);
+      assert.equal(weft.views[0]?.name, 'page');
+      assert.equal(weft.views[0]?.type, Page);
+      assert.deepEqual(weft.views[0]?.keys, []);
+    });
+
+    it('matches a static path, with or without a trailing slash', () => {
+      const weft = app().view('/contacts', Page);
+      assert.deepEqual(weft.matchView('/contacts')?.params, {});
+      assert.deepEqual(weft.matchView('/contacts/')?.params, {});
+      assert.equal(weft.matchView('/contacts/x'), undefined);
+      assert.equal(weft.matchView('/contact'), undefined);
+      assert.equal(weft.matchView('/'), undefined);
+    });
+
+    it('extracts and decodes path parameters', () => {
+      const weft = app().view('/users/:user/posts/:post', Page);
+      const match = weft.matchView('/users/J%C3%BCrgen/posts/a%2Fb%20c');
+      assert.equal(match?.route.pattern, '/users/:user/posts/:post');
+      assert.deepEqual(match?.params, { user: 'Jürgen', post: 'a/b c' });
+      assert.deepEqual(weft.matchView('/users/1/posts/2/')?.params, { user: '1', post: '2' });
+      assert.equal(weft.matchView('/users/1/posts'), undefined);
+      assert.equal(weft.matchView('/users//posts/2'), undefined, 'a parameter is never empty');
+    });
+
+    it('does not let a parameter span segments', () => {
+      const weft = app().view('/contacts/page/:page', Page);
+      assert.deepEqual(weft.matchView('/contacts/page/2')?.params, { page: '2' });
+      assert.equal(weft.matchView('/contacts/page/2/3'), undefined);
+    });
+
+    it('treats regex characters in the pattern literally', () => {
+      const weft = app().view('/a.b/(x)+', Page);
+      assert.ok(weft.matchView('/a.b/(x)+'));
+      assert.equal(weft.matchView('/aXb/(x)+'), undefined);
+      assert.equal(weft.matchView('/a.b/xx'), undefined);
+    });
+
+    it('returns the first matching route', () => {
+      const weft = app().view('/p/new', Page).view('/p/:id', OtherPage);
+      assert.equal(weft.matchView('/p/new')?.route.pattern, '/p/new');
+      assert.deepEqual(weft.matchView('/p/7')?.params, { id: '7' });
+    });
+
+    it('throws a URIError on malformed percent-encoding', () => {
+      const weft = app().view('/u/:name', Page);
+      assert.throws(() => weft.matchView('/u/%E0%A4%A'), URIError);
+    });
+  });
+});

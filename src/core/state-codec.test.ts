@@ -1,0 +1,249 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { WeftError } from './errors.js';
+import { StateCodec } from './state-codec.js';
+
+const SECRET = 'test-secret-0123456789abcdefghijklmnop';
+const OLD_SECRET = 'old-secret-0123456789abcdefghijklmnopq';
+const NOW = Date.UTC(2025, 0, 1, 12, 0, 0);
+
+function weftError(status: number, code: string) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof WeftError, `expected a WeftError, got ${String(err)}`);
+    assert.equal(err.status, status);
+    assert.equal(err.code, code);
+    return true;
+  };
+}
+
+/** Signs an arbitrary envelope text the way the codec does, to reach checks behind the signature. */
+function signRaw(secret: string, envelope: string): string {
+  const signed = `v1.${Buffer.from(envelope).toString('base64url')}`;
+  return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
+}
+
+function envelopeOf(blob: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(blob.split('.')[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+describe('StateCodec', () => {
+  const codec = new StateCodec({ secrets: [SECRET] });
+
+  describe('construction', () => {
+    it('throws without any secret', () => {
+      assert.throws(() => new StateCodec({ secrets: [] }), TypeError);
+    });
+
+    it('defaults to a 24 h max age and a 64 KiB state cap', () => {
+      assert.equal(codec.maxAgeSeconds, 86_400);
+      assert.equal(codec.maxStateBytes, 65_536);
+    });
+
+    it('takes explicit limits', () => {
+      const c = new StateCodec({ secrets: [SECRET], maxAgeSeconds: 5, maxStateBytes: 10 });
+      assert.equal(c.maxAgeSeconds, 5);
+      assert.equal(c.maxStateBytes, 10);
+    });
+  });
+
+  describe('round trip', () => {
+    it('returns name, id, issue time, state and params', () => {
+      const state = { count: 3, note: 'a "quoted" <b> & ünï', items: [{ qty: 1 }], flag: null };
+      const blob = codec.encode('counter', 'counter-abc123', state, { start: 3 }, NOW);
+      const env = codec.decode(blob, 'counter', NOW);
+      assert.deepEqual(env, { name: 'counter', id: 'counter-abc123', issuedAt: NOW / 1000, state, params: { start: 3 } });
+    });
+
+    it('has the v1.<envelope>.<43-char signature> format', () => {
+      const blob = codec.encode('counter', 'counter-1', { count: 0 }, undefined, NOW);
+      const parts = blob.split('.');
+      assert.equal(parts.length, 3);
+      assert.equal(parts[0], 'v1');
+      assert.equal(parts[2]?.length, 43);
+      assert.match(blob, /^[A-Za-z0-9_.-]+$/, 'only base64url characters and dots');
+      assert.deepEqual(envelopeOf(blob), { n: 'counter', i: 'counter-1', t: NOW / 1000, s: { count: 0 } });
+    });
+
+    it('floors the issue time to seconds', () => {
+      const blob = codec.encode('c', 'c-1', {}, undefined, NOW + 999);
+      assert.equal(codec.decode(blob, 'c', NOW + 999).issuedAt, NOW / 1000);
+    });
+
+    it('omits empty params and decodes them as {}', () => {
+      for (const params of [undefined, {}]) {
+        const blob = codec.encode('c', 'c-1', { a: 1 }, params, NOW);
+        assert.equal('p' in envelopeOf(blob), false);
+        assert.deepEqual(codec.decode(blob, 'c', NOW).params, {});
+      }
+    });
+
+    it('escapes names and ids inside the envelope', () => {
+      const blob = codec.encode('a"b', 'x","s":1,"y', { ok: true }, undefined, NOW);
+      const env = codec.decode(blob, 'a"b', NOW);
+      assert.equal(env.id, 'x","s":1,"y');
+      assert.deepEqual(env.state, { ok: true });
+    });
+
+    it('is deterministic for the same inputs', () => {
+      assert.equal(codec.encode('c', 'c-1', { a: 1 }, { p: 1 }, NOW), codec.encode('c', 'c-1', { a: 1 }, { p: 1 }, NOW));
+    });
+  });
+
+  describe('refusals', () => {
+    const good = codec.encode('counter', 'counter-1', { count: 1 }, undefined, NOW);
+    const [version, body, sig] = good.split('.') as [string, string, string];
+
+    for (const [label, blob] of [
+      ['undefined', undefined],
+      ['null', null],
+      ['a number', 42],
+      ['an object', { state: good }],
+      ['an empty string', ''],
+    ] as const) {
+      it(`refuses ${label} with 400 state_missing`, () => {
+        assert.throws(() => codec.decode(blob, 'counter', NOW), weftError(400, 'state_missing'));
+      });
+    }
+
+    it('refuses a tampered envelope with 400 state_signature', () => {
+      const forged = Buffer.from(JSON.stringify({ n: 'counter', i: 'counter-1', t: NOW / 1000, s: { count: 1_000_000 } })).toString('base64url');
+      assert.throws(() => codec.decode(`${version}.${forged}.${sig}`, 'counter', NOW), weftError(400, 'state_signature'));
+    });
+
+    it('refuses a tampered signature with 400 state_signature', () => {
+      const flipped = (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1);
+      assert.throws(() => codec.decode(`${version}.${body}.${flipped}`, 'counter', NOW), weftError(400, 'state_signature'));
+    });
+
+    it('refuses a blob signed with another secret with 400 state_signature', () => {
+      const other = new StateCodec({ secrets: [OLD_SECRET] }).encode('counter', 'counter-1', { count: 1 }, undefined, NOW);
+      assert.throws(() => codec.decode(other, 'counter', NOW), weftError(400, 'state_signature'));
+    });
+
+    for (const [label, blob] of [
+      ['a truncated blob', good.slice(0, -1)],
+      ['a blob cut in half', good.slice(0, Math.floor(good.length / 2))],
+      ['two parts', `${version}.${body}`],
+      ['four parts', `${good}.x`],
+      ['a wrong version', `v2.${body}.${sig}`],
+      ['an uppercase version', `V1.${body}.${sig}`],
+      ['an empty envelope', `${version}..${sig}`],
+      ['an over-long signature', `${good}A`],
+      ['a non-blob string', 'hello'],
+    ] as const) {
+      it(`refuses ${label} with 400 state_malformed`, () => {
+        assert.throws(() => codec.decode(blob, 'counter', NOW), weftError(400, 'state_malformed'));
+      });
+    }
+
+    it('refuses correctly signed non-JSON with 400 state_malformed', () => {
+      assert.throws(() => codec.decode(signRaw(SECRET, '{not json'), 'counter', NOW), weftError(400, 'state_malformed'));
+    });
+
+    for (const envelope of [
+      { i: 'x', t: 1, s: {} },
+      { n: 'counter', t: 1, s: {} },
+      { n: 'counter', i: 'x', s: {} },
+      { n: 'counter', i: 'x', t: '1', s: {} },
+      { n: 1, i: 'x', t: 1, s: {} },
+    ]) {
+      it(`refuses the signed envelope ${JSON.stringify(envelope)} with 400 state_malformed`, () => {
+        assert.throws(() => codec.decode(signRaw(SECRET, JSON.stringify(envelope)), 'counter', NOW), weftError(400, 'state_malformed'));
+      });
+    }
+
+    it('refuses a blob issued to another component with 400 state_component', () => {
+      assert.throws(() => codec.decode(good, 'cart', NOW), (err: unknown) => {
+        weftError(400, 'state_component')(err);
+        assert.match((err as Error).message, /"counter".*"cart"/);
+        return true;
+      });
+    });
+
+    it('refuses an expired blob with 400 state_expired (using the injected clock)', () => {
+      const short = new StateCodec({ secrets: [SECRET], maxAgeSeconds: 60 });
+      const blob = short.encode('counter', 'counter-1', { count: 1 }, undefined, NOW);
+      assert.equal(short.decode(blob, 'counter', NOW + 60_000).id, 'counter-1', 'exactly max age is still valid');
+      assert.throws(() => short.decode(blob, 'counter', NOW + 61_000), (err: unknown) => {
+        weftError(400, 'state_expired')(err);
+        assert.deepEqual((err as WeftError).details, { maxAgeSeconds: 60 });
+        return true;
+      });
+    });
+
+    it('uses a 24 h max age by default', () => {
+      assert.doesNotThrow(() => codec.decode(good, 'counter', NOW + 86_400_000));
+      assert.throws(() => codec.decode(good, 'counter', NOW + 86_401_000), weftError(400, 'state_expired'));
+    });
+
+    it('checks the signature before the component and the age', () => {
+      const forged = Buffer.from(JSON.stringify({ n: 'other', i: 'x', t: 0, s: {} })).toString('base64url');
+      assert.throws(() => codec.decode(`${version}.${forged}.${sig}`, 'counter', NOW), weftError(400, 'state_signature'));
+    });
+  });
+
+  describe('size caps', () => {
+    const small = new StateCodec({ secrets: [SECRET], maxStateBytes: 20 });
+
+    it('encodes state exactly at the cap', () => {
+      const state = { t: 'x'.repeat(12) }; // {"t":"xxxxxxxxxxxx"} = 20 bytes
+      assert.equal(JSON.stringify(state).length, 20);
+      const blob = small.encode('c', 'c-1', state, undefined, NOW);
+      assert.deepEqual(small.decode(blob, 'c', NOW).state, state);
+    });
+
+    it('refuses to encode state over the cap with 413 state_too_large', () => {
+      assert.throws(() => small.encode('c', 'c-1', { t: 'x'.repeat(13) }, undefined, NOW), (err: unknown) => {
+        weftError(413, 'state_too_large')(err);
+        assert.deepEqual((err as WeftError).details, { size: 21, limit: 20 });
+        return true;
+      });
+    });
+
+    it('counts bytes, not characters', () => {
+      // {"t":"éééééé"} is 14 characters but 20 bytes; one more é is 22 bytes.
+      assert.doesNotThrow(() => small.encode('c', 'c-1', { t: 'é'.repeat(6) }, undefined, NOW));
+      assert.throws(() => small.encode('c', 'c-1', { t: 'é'.repeat(7) }, undefined, NOW), weftError(413, 'state_too_large'));
+    });
+
+    it('refuses an oversize blob on decode with 413 before verifying it', () => {
+      const huge = `v1.${'A'.repeat(5_000)}.${'B'.repeat(43)}`;
+      assert.throws(() => small.decode(huge, 'c', NOW), (err: unknown) => {
+        weftError(413, 'state_too_large')(err);
+        assert.deepEqual((err as WeftError).details, { limit: 20 });
+        return true;
+      });
+    });
+
+    it('accepts the largest blob a full-size state produces', () => {
+      const c = new StateCodec({ secrets: [SECRET], maxStateBytes: 1000 });
+      const state = { t: 'x'.repeat(992) };
+      assert.equal(JSON.stringify(state).length, 1000);
+      const blob = c.encode('component-name', 'component-name-abcdefgh', state, { page: 1 }, NOW);
+      assert.deepEqual(c.decode(blob, 'component-name', NOW).state, state);
+    });
+  });
+
+  describe('key rotation', () => {
+    const oldCodec = new StateCodec({ secrets: [OLD_SECRET] });
+    const rotated = new StateCodec({ secrets: [SECRET, OLD_SECRET] });
+    const newOnly = new StateCodec({ secrets: [SECRET] });
+
+    it('verifies a blob signed with the old secret while it is still listed second', () => {
+      const blob = oldCodec.encode('counter', 'counter-1', { count: 7 }, undefined, NOW);
+      assert.deepEqual(rotated.decode(blob, 'counter', NOW).state, { count: 7 });
+    });
+
+    it('signs with the first secret', () => {
+      const blob = rotated.encode('counter', 'counter-1', { count: 7 }, undefined, NOW);
+      assert.deepEqual(newOnly.decode(blob, 'counter', NOW).state, { count: 7 });
+      assert.throws(() => oldCodec.decode(blob, 'counter', NOW), weftError(400, 'state_signature'));
+    });
+
+    it('refuses a blob signed with a secret that has been removed', () => {
+      const blob = oldCodec.encode('counter', 'counter-1', { count: 7 }, undefined, NOW);
+      assert.throws(() => newOnly.decode(blob, 'counter', NOW), weftError(400, 'state_signature'));
+    });
+  });
+});

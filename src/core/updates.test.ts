@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { WeftError } from './errors.js';
+import { applyUpdates } from './updates.js';
+
+function weftError(status: number, code: string, field?: string) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof WeftError, `expected a WeftError, got ${String(err)}`);
+    assert.equal(err.status, status);
+    assert.equal(err.code, code);
+    if (field !== undefined) assert.deepEqual(err.details, { field });
+    return true;
+  };
+}
+
+function state(): Record<string, unknown> {
+  return { name: 'Ada', count: 1, active: false, picked: null, tags: ['a'], meta: { x: 1 }, total: '9.99' };
+}
+
+/** Applies one update to a fresh state and returns the field's new value. */
+function apply(field: string, value: unknown): unknown {
+  const s = state();
+  applyUpdates(s, { [field]: value }, []);
+  return s[field];
+}
+
+describe('applyUpdates', () => {
+  it('applies several fields in place and leaves the others alone', () => {
+    const s = state();
+    applyUpdates(s, { name: 'Grace', count: '5', active: 'on' }, []);
+    assert.deepEqual(s, { ...state(), name: 'Grace', count: 5, active: true });
+  });
+
+  it('does nothing for empty updates', () => {
+    const s = state();
+    applyUpdates(s, {}, ['name']);
+    assert.deepEqual(s, state());
+  });
+
+  describe('string fields', () => {
+    it('take strings as they are', () => {
+      assert.equal(apply('name', '<b>x</b>'), '<b>x</b>');
+      assert.equal(apply('name', ''), '');
+    });
+
+    it('take numbers and booleans as their text', () => {
+      assert.equal(apply('name', 42), '42');
+      assert.equal(apply('name', true), 'true');
+    });
+
+    for (const value of [null, { a: 1 }, ['a'], undefined]) {
+      it(`refuse ${JSON.stringify(value) ?? 'undefined'} with 422 invalid_update`, () => {
+        assert.throws(() => apply('name', value), weftError(422, 'invalid_update', 'name'));
+      });
+    }
+  });
+
+  describe('number fields', () => {
+    it('take finite numbers', () => {
+      assert.equal(apply('count', 7), 7);
+      assert.equal(apply('count', -1.5), -1.5);
+      assert.equal(apply('count', 0), 0);
+    });
+
+    it('take strings that parse as numbers', () => {
+      assert.equal(apply('count', '12'), 12);
+      assert.equal(apply('count', ' 3.5 '), 3.5);
+      assert.equal(apply('count', '-2'), -2);
+      assert.equal(apply('count', '1e3'), 1000);
+    });
+
+    for (const value of ['', '   ', 'abc', '12px', 'NaN', 'Infinity', NaN, Infinity, -Infinity, true, null, { n: 1 }, [1], undefined]) {
+      it(`refuse ${typeof value === 'number' ? String(value) : JSON.stringify(value) ?? 'undefined'} with 422 invalid_update`, () => {
+        assert.throws(() => apply('count', value), weftError(422, 'invalid_update', 'count'));
+      });
+    }
+
+    it('name the expected and the given type in the message', () => {
+      assert.throws(() => apply('count', { n: 1 }), /"count" expects a number, got object/);
+      assert.throws(() => apply('count', null), /"count" expects a number, got null/);
+    });
+  });
+
+  describe('boolean fields', () => {
+    for (const [value, expected] of [
+      [true, true],
+      [false, false],
+      ['true', true],
+      ['on', true],
+      ['false', false],
+      ['', false],
+    ] as const) {
+      it(`take ${JSON.stringify(value)} as ${expected}`, () => {
+        assert.equal(apply('active', value), expected);
+      });
+    }
+
+    for (const value of ['yes', '1', 1, 0, null, {}, []]) {
+      it(`refuse ${JSON.stringify(value)} with 422 invalid_update`, () => {
+        assert.throws(() => apply('active', value), weftError(422, 'invalid_update', 'active'));
+      });
+    }
+  });
+
+  describe('null fields', () => {
+    for (const value of [null, 'text', 3, true]) {
+      it(`take the scalar ${JSON.stringify(value)} unchanged`, () => {
+        assert.equal(apply('picked', value), value);
+      });
+    }
+
+    for (const value of [{ a: 1 }, ['a'], undefined]) {
+      it(`refuse ${JSON.stringify(value) ?? 'undefined'} with 422 invalid_update`, () => {
+        assert.throws(() => apply('picked', value), weftError(422, 'invalid_update', 'picked'));
+      });
+    }
+  });
+
+  describe('array and object fields', () => {
+    it('are never writable from the browser', () => {
+      assert.throws(() => apply('tags', ['b']), /"tags" expects a array/);
+      assert.throws(() => apply('tags', 'b'), weftError(422, 'invalid_update', 'tags'));
+      assert.throws(() => apply('meta', { x: 2 }), weftError(422, 'invalid_update', 'meta'));
+    });
+  });
+
+  describe('refusals', () => {
+    it('refuses a locked field with 400 locked_field', () => {
+      const s = state();
+      assert.throws(() => applyUpdates(s, { total: '0.00' }, ['total']), weftError(400, 'locked_field', 'total'));
+      assert.equal(s.total, '9.99');
+    });
+
+    it('refuses a locked field even when the value would be valid', () => {
+      assert.throws(() => applyUpdates(state(), { count: 2 }, ['count']), weftError(400, 'locked_field', 'count'));
+    });
+
+    it('refuses a field the state does not have with 400 unknown_field', () => {
+      const s = state();
+      assert.throws(() => applyUpdates(s, { isAdmin: true }, []), weftError(400, 'unknown_field', 'isAdmin'));
+      assert.equal('isAdmin' in s, false);
+    });
+
+    it('refuses inherited properties as unknown fields', () => {
+      for (const field of ['toString', 'hasOwnProperty', 'valueOf']) {
+        assert.throws(() => applyUpdates(state(), { [field]: 'x' }, []), weftError(400, 'unknown_field', field));
+      }
+    });
+
+    for (const field of ['__proto__', 'constructor', 'prototype']) {
+      it(`refuses "${field}" with 400 unknown_field, even as an own key of the state`, () => {
+        // JSON.parse makes "__proto__" an own property, as a request body would.
+        const updates = JSON.parse(`{"${field}": {"polluted": true}}`) as Record<string, unknown>;
+        const s = JSON.parse(`{"count": 1, "${field}": null}`) as Record<string, unknown>;
+        assert.throws(() => applyUpdates(s, updates, []), weftError(400, 'unknown_field', field));
+        assert.throws(() => applyUpdates(state(), updates, []), weftError(400, 'unknown_field', field));
+        assert.equal(({} as Record<string, unknown>).polluted, undefined);
+        assert.equal(Object.getPrototypeOf(s), Object.prototype);
+      });
+    }
+
+    it('reports the bad field among good ones', () => {
+      assert.throws(() => applyUpdates(state(), { name: 'Grace', count: 'x', active: true }, []), weftError(422, 'invalid_update', 'count'));
+    });
+  });
+});
