@@ -188,6 +188,10 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
    * event from this component. Locked fields cannot be bound.
    */
   bind(field: keyof S & string): SafeHtml {
+    if ((this.constructor as ComponentClass).locked.includes(field)) {
+      // Every event would then fail with locked_field; say so at render time instead.
+      throw new Error(`bind(): state field "${field}" of component "${this.name}" is locked`);
+    }
     const value = (this.state as Record<string, unknown>)[field];
     return new SafeHtml(
       ` name="${escapeHtml(field)}" weft-model="${escapeHtml(field)}" value="${escapeHtml(value == null ? '' : String(value))}"`,

@@ -183,22 +183,28 @@ describe('StateCodec', () => {
     });
   });
 
-  describe('size caps', () => {
-    const small = new StateCodec({ secrets: [SECRET], maxStateBytes: 20 });
+  describe('size caps (the whole envelope: state, params and framing)', () => {
+    // {"n":"c","i":"c-1","t":<seconds>,"s":…} — the bytes around the state.
+    const framing = Buffer.byteLength(`{"n":"c","i":"c-1","t":${Math.floor(NOW / 1000)},"s":}`);
+    const small = new StateCodec({ secrets: [SECRET], maxStateBytes: framing + 20 });
 
-    it('encodes state exactly at the cap', () => {
+    it('encodes an envelope exactly at the cap', () => {
       const state = { t: 'x'.repeat(12) }; // {"t":"xxxxxxxxxxxx"} = 20 bytes
       assert.equal(JSON.stringify(state).length, 20);
       const blob = small.encode('c', 'c-1', state, undefined, NOW);
       assert.deepEqual(small.decode(blob, 'c', NOW).state, state);
     });
 
-    it('refuses to encode state over the cap with 413 state_too_large', () => {
+    it('refuses to encode an envelope over the cap with 413 state_too_large', () => {
       assert.throws(() => small.encode('c', 'c-1', { t: 'x'.repeat(13) }, undefined, NOW), (err: unknown) => {
         weftError(413, 'state_too_large')(err);
-        assert.deepEqual((err as WeftError).details, { size: 21, limit: 20 });
+        assert.deepEqual((err as WeftError).details, { size: framing + 21, limit: framing + 20 });
         return true;
       });
+    });
+
+    it('counts params towards the cap', () => {
+      assert.throws(() => small.encode('c', 'c-1', { t: 'x' }, { q: 'y'.repeat(40) }, NOW), weftError(413, 'state_too_large'));
     });
 
     it('counts bytes, not characters', () => {
@@ -211,17 +217,28 @@ describe('StateCodec', () => {
       const huge = `v1.${'A'.repeat(5_000)}.${'B'.repeat(43)}`;
       assert.throws(() => small.decode(huge, 'c', NOW), (err: unknown) => {
         weftError(413, 'state_too_large')(err);
-        assert.deepEqual((err as WeftError).details, { limit: 20 });
+        assert.equal((err as WeftError).details?.limit, framing + 20);
         return true;
       });
     });
 
-    it('accepts the largest blob a full-size state produces', () => {
+    it('refuses a validly signed blob over the cap even if it is barely over', () => {
+      const roomy = new StateCodec({ secrets: [SECRET], maxStateBytes: 10_000 });
+      const blob = roomy.encode('c', 'c-1', { t: 'x'.repeat(13) }, undefined, NOW);
+      assert.throws(() => small.decode(blob, 'c', NOW), weftError(413, 'state_too_large'));
+    });
+
+    it('accepts every blob it issues, params included', () => {
       const c = new StateCodec({ secrets: [SECRET], maxStateBytes: 1000 });
-      const state = { t: 'x'.repeat(992) };
-      assert.equal(JSON.stringify(state).length, 1000);
-      const blob = c.encode('component-name', 'component-name-abcdefgh', state, { page: 1 }, NOW);
-      assert.deepEqual(c.decode(blob, 'component-name', NOW).state, state);
+      for (let n = 0; n < 1000; n += 7) {
+        let blob: string;
+        try {
+          blob = c.encode('component-name', 'component-name-abcdefgh', { t: 'x'.repeat(n) }, { page: 1 }, NOW);
+        } catch {
+          continue; // over the cap: never issued
+        }
+        assert.equal((c.decode(blob, 'component-name', NOW).state as { t: string }).t.length, n);
+      }
     });
   });
 

@@ -19,7 +19,11 @@ export interface StateCodecOptions {
   secrets: readonly string[];
   /** Blobs older than this are refused with `state_expired`. Default 24 hours. */
   maxAgeSeconds?: number;
-  /** Largest serialised state accepted or produced, in bytes. Default 64 KiB. */
+  /**
+   * Largest envelope (state, params and a few bytes of framing, as JSON) accepted
+   * or produced, in bytes. Default 64 KiB. Encode and decode measure the same bytes,
+   * so the server never issues a blob it would then refuse.
+   */
   maxStateBytes?: number;
 }
 
@@ -54,22 +58,23 @@ export class StateCodec {
 
   /** Serialises and signs. Throws 413 `state_too_large` when the state is over the cap. */
   encode(name: string, id: string, state: unknown, params?: unknown, now = Date.now()): string {
-    const stateJson = JSON.stringify(state);
-    const size = Buffer.byteLength(stateJson);
-    if (size > this.maxStateBytes) {
-      throw new WeftError(
-        413,
-        'state_too_large',
-        `component state is ${size} bytes, over the ${this.maxStateBytes}-byte cap`,
-        { size, limit: this.maxStateBytes },
-      );
-    }
     const hasParams = params !== undefined && !(typeof params === 'object' && params !== null && Object.keys(params).length === 0);
     const envelope =
-      `{"n":${JSON.stringify(name)},"i":${JSON.stringify(id)},"t":${Math.floor(now / 1000)},"s":${stateJson}` +
+      `{"n":${JSON.stringify(name)},"i":${JSON.stringify(id)},"t":${Math.floor(now / 1000)},"s":${JSON.stringify(state)}` +
       (hasParams ? `,"p":${JSON.stringify(params)}}` : '}');
-    const signedPart = `${VERSION}.${Buffer.from(envelope).toString('base64url')}`;
+    const bytes = Buffer.from(envelope);
+    this.#checkSize(bytes.length, 'component state');
+    const signedPart = `${VERSION}.${bytes.toString('base64url')}`;
     return `${signedPart}.${this.#sign(this.#keys[0] as string, signedPart).toString('base64url')}`;
+  }
+
+  #checkSize(size: number, what: string): void {
+    if (size > this.maxStateBytes) {
+      throw new WeftError(413, 'state_too_large', `${what} is ${size} bytes, over the ${this.maxStateBytes}-byte cap`, {
+        size,
+        limit: this.maxStateBytes,
+      });
+    }
   }
 
   /**
@@ -80,12 +85,9 @@ export class StateCodec {
     if (typeof blob !== 'string' || blob.length === 0) {
       throw new WeftError(400, 'state_missing', 'request carries no component state');
     }
-    // base64 inflates by 4/3; anything longer than the cap allows is refused before any work.
-    const maxBlob = Math.ceil((this.maxStateBytes + 512) * 4 / 3) + 64;
-    if (blob.length > maxBlob) {
-      throw new WeftError(413, 'state_too_large', `state blob is ${blob.length} characters, over the cap for ${this.maxStateBytes}-byte state`, {
-        limit: this.maxStateBytes,
-      });
+    // base64 inflates by 4/3: a blob longer than the cap allows is refused before any work.
+    if (blob.length > Math.ceil((this.maxStateBytes * 4) / 3) + VERSION.length + SIG_LENGTH + 2) {
+      this.#checkSize(Math.floor(((blob.length - VERSION.length - SIG_LENGTH - 2) * 3) / 4), 'state in request');
     }
     const parts = blob.split('.');
     if (parts.length !== 3 || parts[0] !== VERSION || !parts[1] || parts[2]?.length !== SIG_LENGTH) {
@@ -100,9 +102,11 @@ export class StateCodec {
     if (!valid) {
       throw new WeftError(400, 'state_signature', 'state signature is invalid (tampered, or signed with another secret)');
     }
+    const bytes = Buffer.from(parts[1], 'base64url');
+    this.#checkSize(bytes.length, 'state in request');
     let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown };
     try {
-      raw = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+      raw = JSON.parse(bytes.toString('utf8'));
     } catch {
       // Only reachable if a secret signed garbage, but never let it become a 500.
       throw new WeftError(400, 'state_malformed', 'state blob does not contain valid JSON');

@@ -164,7 +164,7 @@ export class TestClient {
       status: res.status,
       headers: res.headers,
       text,
-      json: isJson ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+      json: isJson && text !== '' ? (JSON.parse(text) as Record<string, unknown>) : undefined,
       state: stateOf(text),
     };
   }

@@ -1,0 +1,751 @@
+/**
+ * Wire-protocol conformance: one test per numbered rule of docs/protocol.md,
+ * named by its rule id, run against every host adapter. The last tests keep
+ * the document and the code from drifting apart.
+ */
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { runInThisContext } from 'node:vm';
+import { StateCodec, type Weft } from 'weft';
+import { stateOf, type TestClient, type TestResponse } from 'weft/testing';
+import {
+  COUNTER_EVENTS,
+  type CounterState,
+  freshBlob,
+  idOf,
+  makeApp,
+  OLD_SECRET,
+  SECRET,
+  SECRET_MESSAGE,
+  textOf,
+  traceLog,
+} from '../integration/fixtures.js';
+import { hosts, type RawResponse, rawRequest } from '../integration/servers.js';
+
+const protocolDoc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+const errorsSource = readFileSync(new URL('../../src/core/errors.ts', import.meta.url), 'utf8');
+const thisFile = readFileSync(new URL(import.meta.url), 'utf8');
+
+type AnyResponse = TestResponse | RawResponse;
+
+const SIG = /^[A-Za-z0-9_-]{43}$/;
+const B64URL = /^[A-Za-z0-9_-]+$/;
+const HOUR_MS = 3600_000;
+
+/** Only the throttle is moved out of the way; every other limit is the default. */
+const DEFAULTS_BUT_THROTTLE = { signatureFailures: { points: 100_000, durationSeconds: 600 } };
+
+function header(res: AnyResponse, name: string): string | undefined {
+  if (res.headers instanceof Headers) return res.headers.get(name) ?? undefined;
+  const value = (res.headers as IncomingHttpHeaders)[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** P4.1: a refusal is JSON with a sentence in `error` and a stable `code`. */
+function assertRefusal(res: AnyResponse, status: number, code: string): Record<string, unknown> {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.text.slice(0, 300)}`);
+  assert.match(header(res, 'content-type') ?? '', /^application\/json\b/, `not JSON: ${res.text.slice(0, 200)}`);
+  assert.ok(res.json, 'error body is not JSON');
+  assert.equal(res.json.code, code, res.text);
+  assert.equal(typeof res.json.error, 'string');
+  assert.notEqual(res.json.error, '');
+  return res.json;
+}
+
+interface RawEnvelope {
+  n: string;
+  i: string;
+  t: number;
+  s: unknown;
+  p?: unknown;
+}
+
+function envelopeOf(blob: string): RawEnvelope {
+  return JSON.parse(Buffer.from(blob.split('.')[1] as string, 'base64url').toString('utf8')) as RawEnvelope;
+}
+
+/** Builds a blob from the documented format alone, with our own HMAC. */
+function mintBlob(secret: string, envelope: RawEnvelope): string {
+  const signed = `v1.${Buffer.from(JSON.stringify(envelope)).toString('base64url')}`;
+  return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
+}
+
+function tamper(blob: string): string {
+  const [version, , signature] = blob.split('.') as [string, string, string];
+  const envelope = envelopeOf(blob);
+  (envelope.s as CounterState).count = 1_000_000;
+  return `${version}.${Buffer.from(JSON.stringify(envelope)).toString('base64url')}.${signature}`;
+}
+
+function counterState(overrides: Partial<CounterState> = {}): CounterState {
+  return { count: 0, owner: 'alice', note: '', flag: false, big: '', ...overrides };
+}
+
+/** The opening tag of a component root, its attributes and its element name. */
+function rootTag(html: string): { tag: string; name: string } {
+  const m = /^<([a-z][a-z0-9-]*)\s[^>]*>/.exec(html);
+  assert.ok(m, `no root element: ${html.slice(0, 120)}`);
+  return { tag: m[0], name: m[1] as string };
+}
+
+/** Decodes the HTML escaping Weft applies to attribute values. */
+function unescapeAttr(value: string): string {
+  return value.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+// ---------------------------------------------------------------------------------
+// A minimal htmx and DOM, enough to run the served browser client in Node (P5.2–P5.4).
+
+interface ClientExtension {
+  init(api: { getExpressionVars(elt: unknown): Record<string, unknown> }): void;
+  onEvent(name: string, evt: { detail: Record<string, unknown> }): void;
+  encodeParameters(xhr: unknown, params: FormData, elt: unknown): string | null;
+  isInlineSwap(style: string): boolean;
+  handleSwap(style: string, target: unknown, fragment: { children: unknown }): unknown;
+}
+
+class FakeElement extends EventTarget {
+  readonly attributes: Record<string, string>;
+  readonly parent: FakeElement | null;
+  readonly descendants: FakeElement[] = [];
+  type = 'text';
+  value = '';
+  checked = false;
+
+  constructor(attributes: Record<string, string>, parent: FakeElement | null = null) {
+    super();
+    this.attributes = attributes;
+    this.parent = parent;
+    for (let p = parent; p; p = p.parent) p.descendants.push(this);
+  }
+
+  getAttribute(name: string): string | null {
+    return this.attributes[name] ?? null;
+  }
+
+  get valueAsNumber(): number {
+    return Number(this.value);
+  }
+
+  closest(selector: string): FakeElement | null {
+    assert.equal(selector, '[weft-state]', `client used an unexpected selector ${selector}`);
+    if ('weft-state' in this.attributes) return this;
+    return this.parent ? this.parent.closest(selector) : null;
+  }
+
+  querySelectorAll(selector: string): FakeElement[] {
+    assert.equal(selector, '[weft-model]', `client used an unexpected selector ${selector}`);
+    return this.descendants.filter((e) => 'weft-model' in e.attributes);
+  }
+}
+
+interface LoadedClient {
+  ext: ClientExtension;
+  morphs: { target: unknown; content: unknown; config: Record<string, unknown> }[];
+  setVars(vars: Record<string, unknown>): void;
+}
+
+/** Runs the client script exactly as the host serves it, against a fake htmx. */
+async function loadClient(client: TestClient): Promise<LoadedClient> {
+  const res = await client.get('/weft/weft.min.js');
+  assert.equal(res.status, 200);
+  let ext: ClientExtension | undefined;
+  let vars: Record<string, unknown> = {};
+  const morphs: LoadedClient['morphs'] = [];
+  const fakeHtmx = {
+    defineExtension(name: string, definition: ClientExtension) {
+      assert.equal(name, 'weft');
+      ext = definition;
+    },
+  };
+  const fakeIdiomorph = {
+    morph(target: unknown, content: unknown, config: Record<string, unknown>) {
+      morphs.push({ target, content, config });
+      return [];
+    },
+  };
+  const run = runInThisContext(`(function (htmx, Idiomorph) {\n${res.text}\n})`) as (h: unknown, i: unknown) => void;
+  run(fakeHtmx, fakeIdiomorph);
+  assert.ok(ext, 'the client did not define the "weft" htmx extension');
+  ext.init({ getExpressionVars: () => ({ ...vars }) });
+  return { ext, morphs, setVars: (v) => (vars = v) };
+}
+
+// ---------------------------------------------------------------------------------
+
+for (const host of hosts) {
+  describe(host.name, () => {
+    let weft: Weft;
+    let client: TestClient;
+    const extra: TestClient[] = [];
+
+    before(async () => {
+      weft = makeApp(DEFAULTS_BUT_THROTTLE);
+      client = await host.start(weft);
+    });
+    after(async () => {
+      await client.close();
+      await Promise.all(extra.map((c) => c.close()));
+    });
+
+    /** Starts another app on this host (closed after the suite). */
+    async function start(app: Weft): Promise<TestClient> {
+      const c = await host.start(app);
+      extra.push(c);
+      return c;
+    }
+
+    async function stillServes(c: TestClient = client, app: Weft = weft): Promise<void> {
+      const res = await c.fire('counter', await freshBlob(app), 'increment');
+      assert.equal(res.status, 200, `server stopped serving: ${res.text.slice(0, 200)}`);
+    }
+
+    test('P1.1 stateful root: <div> with id, weft, weft-state, hx-target, hx-swap, hx-ext; id kept', async () => {
+      const page = await client.get('/items/1');
+      assert.equal(page.status, 200, page.text);
+      for (const html of [page.text, (await client.fire('item', page.state, 'refresh')).text]) {
+        const { tag, name } = rootTag(html);
+        assert.equal(name, 'div');
+        assert.match(tag, /\sid="item-[A-Za-z0-9_-]{8}"/);
+        assert.match(tag, /\sweft="item"/);
+        assert.match(tag, /\sweft-state="v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}"/);
+        assert.match(tag, /\shx-target="this"/);
+        assert.match(tag, /\shx-swap="morph"/);
+        assert.match(tag, /\shx-ext="weft"/);
+        assert.match(html, /<\/div>$/);
+        assert.equal(idOf(html), idOf(page.text), 'id changed between renders');
+        assert.equal(envelopeOf(stateOf(html) as string).i, idOf(page.text), 'id does not travel in the signed state');
+      }
+      // `static tagName` changes the element.
+      const row = await weft.render('row');
+      assert.equal(rootTag(row.html).name, 'li');
+      assert.match(row.html, /<\/li>$/);
+      const next = await client.fire('row', row.blob, 'touch');
+      assert.equal(next.status, 200, next.text);
+      assert.equal(rootTag(next.text).name, 'li');
+      assert.equal(idOf(next.text), row.id);
+    });
+
+    test('P1.2 a component without events renders bare, with no root and no state', async () => {
+      const res = await client.get('/badge?label=bare');
+      assert.equal(res.status, 200);
+      assert.equal(res.text, '<span class="badge">bare</span>');
+      assert.doesNotMatch(res.text, /weft-state|hx-ext|weft=/);
+      const rendered = await weft.render('badge');
+      assert.equal(rendered.blob, undefined);
+      assert.equal(rendered.html, '<span class="badge">plain</span>');
+    });
+
+    test('P2.1 blob has three parts and a 43-char signature: v1.<envelope>.<HMAC-SHA256>', async () => {
+      const before = Math.floor(Date.now() / 1000);
+      const res = await client.fire('counter', await freshBlob(weft), 'add', { by: 4 });
+      const blob = res.state as string;
+      const parts = blob.split('.');
+      assert.equal(parts.length, 3);
+      const [version, body, signature] = parts as [string, string, string];
+      assert.equal(version, 'v1');
+      assert.match(body, B64URL);
+      assert.match(signature, SIG);
+      // The signature is HMAC-SHA256(secret, "v1." + part 2), base64url.
+      assert.equal(createHmac('sha256', SECRET).update(`v1.${body}`).digest('base64url'), signature);
+      const envelope = envelopeOf(blob);
+      assert.deepEqual(Object.keys(envelope).sort(), ['i', 'n', 's', 't'], '`p` must be omitted for empty params');
+      assert.equal(envelope.n, 'counter');
+      assert.equal(envelope.i, idOf(res.text));
+      assert.ok(Number.isInteger(envelope.t) && envelope.t >= before - 1 && envelope.t <= Math.floor(Date.now() / 1000) + 1);
+      assert.deepEqual(envelope.s, counterState({ count: 4 }));
+      // With params, `p` carries them (as validated).
+      const view = await client.get('/items/4?tab=specs');
+      assert.deepEqual(envelopeOf(view.state as string).p, { id: 4, tab: 'specs' });
+      // The documented format is the real one: a blob built from it alone is accepted.
+      const minted = mintBlob(SECRET, { n: 'counter', i: 'counter-Mint3d00', t: Math.floor(Date.now() / 1000), s: counterState({ count: 41 }) });
+      const accepted = await client.fire('counter', minted, 'increment');
+      assert.equal(accepted.status, 200, accepted.text);
+      assert.equal(textOf(accepted.text, 'count'), '42');
+      assert.equal(idOf(accepted.text), 'counter-Mint3d00');
+    });
+
+    test('P2.2 signs with the first secret and accepts any of them (rotation)', async () => {
+      const oldApp = makeApp({ ...DEFAULTS_BUT_THROTTLE, secret: OLD_SECRET });
+      const rotated = makeApp({ ...DEFAULTS_BUT_THROTTLE, secret: [SECRET, OLD_SECRET] });
+      const retired = makeApp({ ...DEFAULTS_BUT_THROTTLE, secret: [SECRET] });
+      const rotatedClient = await start(rotated);
+      const retiredClient = await start(retired);
+      const oldBlob = await freshBlob(oldApp);
+      const res = await rotatedClient.fire('counter', oldBlob, 'increment');
+      assert.equal(res.status, 200, res.text);
+      const [version, body, signature] = (res.state as string).split('.') as [string, string, string];
+      assert.equal(createHmac('sha256', SECRET).update(`${version}.${body}`).digest('base64url'), signature, 'not signed with the first secret');
+      assertRefusal(await retiredClient.fire('counter', oldBlob, 'increment'), 400, 'state_signature');
+      assert.equal((await retiredClient.fire('counter', res.state, 'increment')).status, 200);
+    });
+
+    test('P2.3 bad blobs → 400 state_missing / state_malformed / state_signature / state_component / state_expired', async () => {
+      const blob = await freshBlob(weft);
+      const [, body, signature] = blob.split('.') as [string, string, string];
+      const cases: [unknown, string][] = [
+        [undefined, 'state_missing'],
+        ['', 'state_missing'],
+        [12, 'state_missing'],
+        [{ blob }, 'state_missing'],
+        [`v1.${body}`, 'state_malformed'],
+        [`${blob}.extra`, 'state_malformed'],
+        [`v2.${body}.${signature}`, 'state_malformed'],
+        [blob.slice(0, -1), 'state_malformed'],
+        [`v1..${signature}`, 'state_malformed'],
+        [tamper(blob), 'state_signature'],
+        [`v1.${body}.${'A'.repeat(43)}`, 'state_signature'],
+        [mintBlob(OLD_SECRET, envelopeOf(blob)), 'state_signature'],
+        [await freshBlob(weft, 'other'), 'state_component'],
+        [weft.codec.encode('counter', 'counter-AAAAAAAA', counterState(), {}, Date.now() - 25 * HOUR_MS), 'state_expired'],
+      ];
+      for (const [state, code] of cases) {
+        const res = await client.post('counter', { event: 'increment', state });
+        assertRefusal(res, 400, code);
+      }
+      // Inside the default 24 h max age.
+      const recent = weft.codec.encode('counter', 'counter-AAAAAAAA', counterState(), {}, Date.now() - 23 * HOUR_MS);
+      assert.equal((await client.fire('counter', recent, 'increment')).status, 200);
+      await stillServes();
+    });
+
+    test('P2.4 state over 64 KiB → 413 state_too_large, brought by a request or grown by a handler', async () => {
+      const blob = await freshBlob(weft);
+      assert.equal((await client.fire('counter', blob, 'grow', { bytes: 60_000 })).status, 200, 'under the cap is fine');
+      const grown = await client.fire('counter', blob, 'grow', { bytes: 70_000 });
+      assertRefusal(grown, 413, 'state_too_large');
+      const roomy = new StateCodec({ secrets: [SECRET], maxStateBytes: 10_000_000 });
+      for (const bytes of [66_000, 200_000]) {
+        const big = roomy.encode('counter', 'counter-AAAAAAAA', counterState({ big: 'x'.repeat(bytes) }));
+        assertRefusal(await client.fire('counter', big, 'increment'), 413, 'state_too_large');
+      }
+      // Just over the cap, in a validly signed blob: refused even if the handler would shrink it.
+      const justOver = roomy.encode('counter', 'counter-AAAAAAAA', counterState({ big: 'x'.repeat(64 * 1024) }));
+      assertRefusal(await client.fire('counter', justOver, 'grow', { bytes: 0 }), 413, 'state_too_large');
+      // The previous, valid state keeps working.
+      assert.equal((await client.fire('counter', blob, 'increment')).status, 200);
+    });
+
+    test('P2.5 10 forged blobs from one client in 600 s → 429 throttled with Retry-After, before the blob is read', async () => {
+      const app = makeApp();
+      assert.deepEqual(app.limits.signatureFailures, { points: 10, durationSeconds: 600 });
+      const c = await start(app);
+      const good = await freshBlob(app);
+      const forged = [tamper(good), good.slice(0, -2), await freshBlob(app, 'other')];
+      // Other refusals do not count.
+      for (let i = 0; i < 12; i++) assertRefusal(await c.fire('counter', good, 'explode'), 400, 'unknown_event');
+      for (let i = 0; i < 9; i++) assertRefusal(await c.fire('counter', forged[i % 3], 'increment'), 400, ['state_signature', 'state_malformed', 'state_component'][i % 3] as string);
+      assert.equal((await c.fire('counter', good, 'increment')).status, 200, 'throttled after 9 failures');
+      assertRefusal(await c.fire('counter', forged[0], 'increment'), 400, 'state_signature');
+      const res = await c.fire('counter', good, 'increment');
+      const body = assertRefusal(res, 429, 'throttled');
+      const retryAfter = Number(res.headers.get('retry-after'));
+      assert.ok(Number.isInteger(retryAfter) && retryAfter > 590 && retryAfter <= 600, `Retry-After: ${res.headers.get('retry-after')}`);
+      assert.equal(body.retryAfter, retryAfter);
+      // Before its blob (or even its body) is read.
+      assertRefusal(await c.post('counter', '{"not json'), 429, 'throttled');
+      assertRefusal(await c.post('counter', { event: 'increment' }), 429, 'throttled');
+      // Another client is not affected.
+      const other = await rawRequest(c.baseUrl, {
+        path: '/components/counter/',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ event: 'increment', state: good }),
+        localAddress: '127.0.0.3',
+      });
+      assert.equal(other.status, 200, other.text);
+    });
+
+    test('P3.1 POST /components/<name>/ with {event, payload, state, updates} or an "events" array', async () => {
+      const state = await freshBlob(weft);
+      const full = await client.post('counter', { event: 'add', payload: { by: 2 }, state, updates: { note: 'hello' } });
+      assert.equal(full.status, 200, full.text);
+      assert.equal(textOf(full.text, 'count'), '2');
+      assert.equal(textOf(full.text, 'note'), 'hello');
+      // payload defaults to {} (the schema's default applies), updates are optional.
+      const minimal = await client.post('counter', { event: 'scale', state: full.state });
+      assert.equal(minimal.status, 200, minimal.text);
+      assert.equal(textOf(minimal.text, 'count'), '4');
+      const batch = await client.post('counter', {
+        state,
+        events: [{ event: 'increment' }, { event: 'add', payload: { by: 10 } }, { event: 'scale', payload: { factor: 2 } }],
+        updates: { note: 'batch' },
+      });
+      assert.equal(batch.status, 200, batch.text);
+      assert.equal(textOf(batch.text, 'count'), '22');
+      assert.equal((batch.text.match(/weft-state=/g) ?? []).length, 1, 'one render');
+      const ten = await client.post('counter', { state, events: Array.from({ length: 10 }, () => ({ event: 'increment' })) });
+      assert.equal(textOf(ten.text, 'count'), '10');
+      const eleven = await client.post('counter', { state, events: Array.from({ length: 11 }, () => ({ event: 'increment' })) });
+      assertRefusal(eleven, 400, 'too_many_events');
+    });
+
+    test('P3.2 success: 200 text/html, no-store, the new root with the same id and a new weft-state', async () => {
+      const first = await weft.render('counter');
+      const res = await client.fire('counter', first.blob, 'increment');
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.equal(rootTag(res.text).name, 'div');
+      assert.match(rootTag(res.text).tag, /\sweft="counter"/);
+      assert.equal(idOf(res.text), first.id);
+      assert.ok(res.state && res.state !== first.blob);
+      assert.equal((envelopeOf(res.state).s as CounterState).count, 1);
+    });
+
+    test('P3.3 order: verify blob → updates → state schema → hydrate → events → render → sign', async () => {
+      const counterBlob = await freshBlob(weft);
+      // The blob is verified before updates and events are looked at.
+      assertRefusal(await client.fire('counter', tamper(counterBlob), 'explode', {}, { owner: 'x' }), 400, 'state_signature');
+      // Updates are applied before any event is looked up.
+      assertRefusal(await client.fire('counter', counterBlob, 'explode', {}, { owner: 'x' }), 400, 'locked_field');
+      const traced = await freshBlob(weft, 'traced');
+      // The state schema runs on the updated state before hydrate() (which would throw).
+      assertRefusal(await client.fire('traced', traced, 'a', {}, { note: 'toolong' }), 422, 'invalid_update');
+      // hydrate() sees the updates, events run in order, render() comes last.
+      const res = await client.post('traced', { state: traced, updates: { note: 'hi' }, events: [{ event: 'a' }, { event: 'b', payload: { ok: true } }] });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(textOf(res.text, 'trace'), 'hydrate(note=hi) &gt; a &gt; b &gt; render');
+      // Signed after the handlers ran.
+      assert.deepEqual(envelopeOf(res.state as string).s, { note: 'hi', n: 1 });
+      // Each payload is validated just before its own handler.
+      traceLog.length = 0;
+      const bad = await client.post('traced', { state: traced, events: [{ event: 'a' }, { event: 'b', payload: { ok: false } }] });
+      assertRefusal(bad, 422, 'invalid_payload');
+      assert.deepEqual(traceLog, ['hydrate(note=)', 'a']);
+    });
+
+    test('P3.4 only declared events: reserved and non-identifier names → 400 unknown_event with allowed', async () => {
+      const state = await freshBlob(weft);
+      const names = ['explode', 'constructor', '__proto__', 'toString', 'mount', 'hydrate', 'render', 'on', 'bind', 'child', 'templateContext',
+        'hasOwnProperty', 'isPrototypeOf', 'valueOf', '__defineGetter__', 'state', 'params', 'then', 'add.by', 'add()', '1add', 'a-b', ' add', ''];
+      for (const event of names) {
+        const body = assertRefusal(await client.fire('counter', state, event), 400, 'unknown_event');
+        assert.deepEqual(body.allowed, COUNTER_EVENTS, event);
+      }
+      const batch = await client.post('counter', { state, events: [{ event: 'increment' }, { event: 'constructor' }] });
+      assert.deepEqual(assertRefusal(batch, 400, 'unknown_event').allowed, COUNTER_EVENTS);
+      await stillServes();
+    });
+
+    test('P3.5 payloads are validated and coerced by the Standard Schema; failure → 422 invalid_payload with issues', async () => {
+      const state = await freshBlob(weft);
+      const body = assertRefusal(await client.fire('counter', state, 'add', { by: 'two' }), 422, 'invalid_payload');
+      const issues = body.issues as { path: string; message: string }[];
+      assert.ok(Array.isArray(issues) && issues.length === 1, JSON.stringify(issues));
+      assert.equal(issues[0]?.path, 'by');
+      assert.equal(typeof issues[0]?.message, 'string');
+      assert.ok((issues[0]?.message ?? '').length > 0);
+      assertRefusal(await client.fire('counter', state, 'add', { by: 0.5 }), 422, 'invalid_payload');
+      const coerced = await client.fire('counter', (await client.fire('counter', state, 'add', { by: 3 })).state, 'scale', { factor: '5' });
+      assert.equal(coerced.status, 200, coerced.text);
+      assert.equal(textOf(coerced.text, 'count'), '15');
+    });
+
+    test('P3.6 updates: locked → 400 locked_field, unknown → 400 unknown_field, wrong type → 422 invalid_update', async () => {
+      const state = await freshBlob(weft);
+      assert.equal(assertRefusal(await client.fire('counter', state, 'increment', {}, { owner: 'mallory' }), 400, 'locked_field').field, 'owner');
+      for (const field of ['nope', 'constructor', 'prototype']) {
+        assertRefusal(await client.fire('counter', state, 'increment', {}, { [field]: 'x' }), 400, 'unknown_field');
+      }
+      // A literal __proto__ key never gets past the JSON parser (P3.8)…
+      assertRefusal(await client.post('counter', `{"event":"increment","state":"${state}","updates":{"__proto__":"x"}}`), 400, 'bad_json');
+      // …and dispatch refuses it as a field even when it arrives as an own key.
+      await assert.rejects(
+        weft.dispatch({ component: 'counter', state, events: [{ event: 'increment', payload: {} }], updates: JSON.parse('{"__proto__":"x"}') }),
+        (err: { status?: number; code?: string }) => err.status === 400 && err.code === 'unknown_field',
+      );
+      for (const [field, value] of [['count', 'seven'], ['count', true], ['flag', 'maybe'], ['note', ['a']], ['count', null]] as const) {
+        assertRefusal(await client.fire('counter', state, 'increment', {}, { [field]: value }), 422, 'invalid_update');
+      }
+      // The server decides the type: strings that parse are coerced.
+      const ok = await client.fire('counter', state, 'increment', {}, { count: '41', flag: 'true', note: 'n' });
+      assert.equal(ok.status, 200, ok.text);
+      assert.deepEqual(envelopeOf(ok.state as string).s, counterState({ count: 42, flag: true, note: 'n' }));
+      const off = await client.fire('counter', ok.state, 'increment', {}, { flag: 'false' });
+      assert.equal((envelopeOf(off.state as string).s as CounterState).flag, false);
+    });
+
+    test('P3.7 throwing user code → 500 handler_error / render_error; generic in production, stack in development; logged', async () => {
+      const logged: unknown[] = [];
+      const logger = { error: (...args: unknown[]) => logged.push(...args), warn() {} };
+      const prod = makeApp({ ...DEFAULTS_BUT_THROTTLE, logger });
+      const prodClient = await start(prod);
+      const hydrateFails = prod.codec.encode('traced', 'traced-AAAAAAAA', { note: '', n: -1 });
+      const cases: [Promise<TestResponse>, string][] = [
+        [prodClient.fire('counter', await freshBlob(prod), 'fail'), 'handler_error'],
+        [prodClient.fire('fragile', await freshBlob(prod, 'fragile'), 'arm'), 'render_error'],
+        [prodClient.fire('traced', hydrateFails, 'a'), 'handler_error'],
+        [prodClient.get('/broken-mount'), 'handler_error'],
+      ];
+      for (const [pending, code] of cases) {
+        const res = await pending;
+        const body = assertRefusal(res, 500, code);
+        assert.equal(body.stack, undefined, 'stack sent in production');
+        assert.ok(!res.text.includes('hunter2'), 'message sent in production');
+      }
+      assert.equal(logged.filter((e) => e instanceof Error && e.message.startsWith(SECRET_MESSAGE.slice(0, 8))).length, 3);
+      assert.ok(logged.some((e) => e instanceof Error && /hydrate/.test(e.message)));
+      // A WeftError chooses its own status and code.
+      const own = assertRefusal(await prodClient.fire('counter', await freshBlob(prod), 'refuse'), 403, 'bad_request');
+      assert.equal(own.error, 'nope');
+
+      logged.length = 0;
+      const dev = makeApp({ ...DEFAULTS_BUT_THROTTLE, mode: 'development', logger });
+      const devClient = await start(dev);
+      const res = await devClient.fire('counter', await freshBlob(dev), 'fail');
+      const body = assertRefusal(res, 500, 'handler_error');
+      assert.match(body.error as string, /hunter2/);
+      assert.match(String(body.stack), /^Error: database password is hunter2\n\s+at /);
+      assert.equal(logged.length > 0, true, 'not logged in development');
+      await stillServes(prodClient, prod);
+      await stillServes(devClient, dev);
+    });
+
+    test('P3.8 request limits: too_large, too_deep, bad_json, bad_request, 415, 404, 405', async () => {
+      const state = await freshBlob(weft);
+      const path = '/components/counter/';
+      const json = { 'content-type': 'application/json' };
+      // Over 1 MiB, declared in Content-Length: refused from the headers alone.
+      const declared = await rawRequest(client.baseUrl, { path, headers: { ...json, 'content-length': String(1024 * 1024 + 1) }, body: '{', keepOpen: true });
+      assert.equal(assertRefusal(declared, 413, 'too_large').limit, 1024 * 1024);
+      // Over 1 MiB, counted while reading a chunked body.
+      const big = JSON.stringify({ event: 'increment', state, pad: 'x'.repeat(1024 * 1024) });
+      const chunks = Array.from({ length: Math.ceil(big.length / 65_536) }, (_, i) => big.slice(i * 65_536, (i + 1) * 65_536));
+      assertRefusal(await rawRequest(client.baseUrl, { path, headers: json, chunks }), 413, 'too_large');
+      // Exactly 1 MiB is allowed.
+      const pad = 1024 * 1024 - JSON.stringify({ event: 'increment', state, pad: '' }).length;
+      assert.equal((await client.post('counter', { event: 'increment', state, pad: 'x'.repeat(pad) })).status, 200);
+      // Nesting: 32 levels pass, 33 do not.
+      const nested = (levels: number) => `{"event":"increment","state":"${state}","payload":${'{"a":'.repeat(levels - 2)}{}${'}'.repeat(levels - 2)}}`;
+      assert.equal((await client.post('counter', nested(32))).status, 200, 'depth 32 refused');
+      assertRefusal(await client.post('counter', nested(33)), 400, 'too_deep');
+      assertRefusal(await client.post('counter', `[${'['.repeat(40)}${']'.repeat(40)}]`), 400, 'too_deep');
+      for (const text of ['{"event":', 'nope', '', `{"__proto__":{},"event":"increment","state":"${state}"}`, `{"event":"add","state":"${state}","payload":{"x":[{"__proto__":1}]}}`]) {
+        assertRefusal(await client.post('counter', text), 400, 'bad_json');
+      }
+      for (const body of [[], 'event', 3, null, { state, event: 1 }, { state, event: 'add', payload: 'by=2' }, { state, event: 'add', payload: [2] }, { state, event: 'increment', updates: 'note' }, { state, events: [1] }]) {
+        assertRefusal(await client.post('counter', JSON.stringify(body)), 400, 'bad_request');
+      }
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', 'text/json']) {
+        assertRefusal(await client.post('counter', JSON.stringify({ event: 'increment', state }), { 'content-type': type }), 415, 'unsupported_media_type');
+      }
+      assertRefusal(await client.fire('nope', state, 'increment'), 404, 'unknown_component');
+      for (const method of ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+        const res = await client.request(path, { method });
+        assertRefusal(res, 405, 'method_not_allowed');
+        assert.equal(res.headers.get('allow'), 'POST', method);
+      }
+      await stillServes();
+    });
+
+    test('P3.9 CSRF: foreign, null or cross-site Origin → 403 csrf; same host and allowedOrigins pass', async () => {
+      const state = await freshBlob(weft);
+      const body = { event: 'increment', state };
+      const { host: own } = new URL(client.baseUrl);
+      const refused: Record<string, string>[] = [
+        { origin: 'http://evil.example' },
+        { origin: `https://${own}.evil.example` },
+        { origin: 'null' },
+        { origin: 'not a url' },
+        { 'sec-fetch-site': 'cross-site' },
+      ];
+      for (const headers of refused) {
+        assertRefusal(await client.post('counter', body, headers), 403, 'csrf');
+      }
+      const allowed: Record<string, string>[] = [{ origin: `http://${own}` }, { 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'same-site' }, {}];
+      for (const headers of allowed) {
+        const res = await client.post('counter', body, headers);
+        assert.equal(res.status, 200, `${JSON.stringify(headers)}: ${res.text}`);
+      }
+      const allowing = await start(makeApp({ ...DEFAULTS_BUT_THROTTLE, allowedOrigins: ['https://app.example.com'] }));
+      assert.equal((await allowing.post('counter', body, { origin: 'https://app.example.com' })).status, 200);
+      assertRefusal(await allowing.post('counter', body, { origin: 'https://other.example.com' }), 403, 'csrf');
+    });
+
+    test('P4.1 every refusal is JSON {error, code, …}, never HTML, and the server keeps serving', async () => {
+      const state = await freshBlob(weft);
+      const refusals: Promise<AnyResponse>[] = [
+        client.post('counter', { event: 'increment' }),
+        client.fire('counter', tamper(state), 'increment'),
+        client.fire('counter', state, 'explode'),
+        client.fire('counter', state, 'add', { by: 'x' }),
+        client.fire('counter', state, 'increment', {}, { owner: 'x' }),
+        client.fire('counter', state, 'fail'),
+        client.post('counter', '{'),
+        client.post('counter', '{}', { 'content-type': 'text/plain' }),
+        client.post('counter', '{}', { origin: 'http://evil.example' }),
+        client.fire('nope', state, 'increment'),
+        client.get('/components/counter/'),
+        client.get('/items/zero'),
+        client.get('/broken-mount'),
+      ];
+      for (const res of await Promise.all(refusals)) {
+        assert.ok(res.status >= 400, `not a refusal: ${res.status}`);
+        assert.match(header(res, 'content-type') ?? '', /^application\/json/);
+        assert.doesNotMatch(res.text, /<html|<!DOCTYPE/i);
+        assert.equal(typeof res.json?.error, 'string');
+        assert.match(String(res.json?.code), /^[a-z_]+$/);
+      }
+      const example = assertRefusal(await client.fire('counter', state, 'explode'), 400, 'unknown_event');
+      assert.equal(example.error, `component "counter" has no event "explode"; allowed: ${COUNTER_EVENTS.join(', ')}`);
+      await stillServes();
+    });
+
+    test('P5.1 /weft/htmx.min.js, idiomorph.min.js and weft.min.js are served with ETag and 304', async () => {
+      for (const file of ['htmx.min.js', 'idiomorph.min.js', 'weft.min.js']) {
+        const res = await client.get(`/weft/${file}`);
+        assert.equal(res.status, 200, file);
+        assert.match(res.headers.get('content-type') ?? '', /javascript/);
+        const etag = res.headers.get('etag');
+        assert.ok(etag, `${file}: no ETag`);
+        const again = await client.request(`/weft/${file}`, { headers: { 'if-none-match': etag } });
+        assert.equal(again.status, 304, file);
+        assert.equal(again.text, '');
+        const stale = await client.request(`/weft/${file}`, { headers: { 'if-none-match': '"stale"' } });
+        assert.equal(stale.status, 200);
+        assert.equal(stale.text, res.text);
+      }
+      assert.match((await client.get('/weft/htmx.min.js')).text, /htmx/);
+      assert.match((await client.get('/weft/idiomorph.min.js')).text, /Idiomorph/);
+    });
+
+    test('P5.2 the served client sends {event, payload, state, updates} built from hx-vals, form values and weft-model', async () => {
+      const { ext, setVars } = await loadClient(client);
+      const rendered = await weft.render('counter');
+      // What on("add", {by: 2}) wrote into the page.
+      const button = /<button[^>]*hx-post="([^"]+)"[^>]*hx-vals="([^"]+)"[^>]*>\+2</.exec(rendered.html);
+      assert.ok(button, 'no hx-post/hx-vals on the +2 button');
+      assert.equal(button[1], '/components/counter/');
+      const vals = JSON.parse(unescapeAttr(button[2] as string)) as Record<string, unknown>;
+      assert.deepEqual(vals, { by: 2, event: 'add' });
+      assert.match(rendered.html, /<input[^>]*\sweft-model="note"/);
+
+      const root = new FakeElement({ 'weft-state': rendered.blob as string });
+      const note = new FakeElement({ 'weft-model': 'note', name: 'note' }, root);
+      note.value = 'typed';
+      const nested = new FakeElement({ 'weft-state': 'v1.nested.x' }, root);
+      new FakeElement({ 'weft-model': 'count' }, nested).value = '99';
+      const target = new FakeElement({}, root);
+      const form = new FormData();
+      form.append('note', 'typed');
+      form.append('extra', 'x');
+      setVars(vals);
+      const text = ext.encodeParameters({}, form, target);
+      assert.ok(text);
+      assert.deepEqual(JSON.parse(text), { event: 'add', payload: { by: 2, extra: 'x' }, state: rendered.blob, updates: { note: 'typed' } });
+      const configured = { verb: 'post', elt: target, headers: {} as Record<string, string> };
+      ext.onEvent('htmx:configRequest', { detail: configured });
+      assert.equal(configured.headers['Content-Type'], 'application/json');
+      // Outside any root the client leaves htmx alone.
+      assert.equal(ext.encodeParameters({}, new FormData(), new FakeElement({})), null);
+      // And the server accepts exactly that body.
+      const headers = Object.fromEntries(Object.entries(configured.headers).map(([k, v]) => [k.toLowerCase(), v]));
+      const res = await client.post('counter', text, headers);
+      assert.equal(res.status, 200, res.text);
+      assert.equal(textOf(res.text, 'count'), '2');
+      assert.equal(textOf(res.text, 'note'), 'typed');
+    });
+
+    test('P5.3 roots swap with hx-swap="morph", morphed by idiomorph keeping the active value and focus', async () => {
+      const rendered = await weft.render('counter');
+      assert.match(rootTag(rendered.html).tag, /\shx-swap="morph"/);
+      const { ext, morphs } = await loadClient(client);
+      assert.equal(ext.isInlineSwap('morph'), true);
+      assert.equal(ext.isInlineSwap('morph:outerHTML'), true);
+      assert.equal(ext.isInlineSwap('innerHTML'), false);
+      const target = new FakeElement({ 'weft-state': rendered.blob as string });
+      const fragment = { children: ['new root'] };
+      for (const [style, morphStyle] of [['morph', 'outerHTML'], ['morph:outerHTML', 'outerHTML'], ['morph:innerHTML', 'innerHTML']]) {
+        ext.handleSwap(style as string, target, fragment);
+        const last = morphs.at(-1);
+        assert.equal(last?.target, target);
+        assert.equal(last?.content, fragment.children);
+        assert.deepEqual(last?.config, { morphStyle, ignoreActiveValue: true, restoreFocus: true });
+      }
+      assert.equal(ext.handleSwap('outerHTML', target, fragment), false);
+      assert.equal(morphs.length, 3);
+    });
+
+    test('P5.4 an error response dispatches a bubbling weft:error on the root with {status, error, code, …}', async () => {
+      const { ext } = await loadClient(client);
+      const state = await freshBlob(weft);
+      const res = await client.fire('counter', state, 'explode');
+      assertRefusal(res, 400, 'unknown_event');
+      const root = new FakeElement({ 'weft-state': state });
+      const button = new FakeElement({}, root);
+      const seen: CustomEvent[] = [];
+      root.addEventListener('weft:error', (e) => seen.push(e as CustomEvent));
+      ext.onEvent('htmx:responseError', { detail: { elt: button, xhr: { status: res.status, responseText: res.text, statusText: 'Bad Request' } } });
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]?.bubbles, true);
+      assert.deepEqual(seen[0]?.detail, { status: 400, ...res.json });
+      // A body that is not JSON still produces {status, error}.
+      ext.onEvent('htmx:responseError', { detail: { elt: button, xhr: { status: 502, responseText: '<h1>Bad gateway</h1>', statusText: 'Bad Gateway' } } });
+      assert.deepEqual(seen[1]?.detail, { status: 502, error: 'Bad Gateway' });
+    });
+
+    test('P6.1 weft.view serves GET path with :params over the query, validated by paramsSchema (400 invalid_params)', async () => {
+      const res = await client.get('/items/12?tab=reviews&id=99');
+      assert.equal(res.status, 200, res.text);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+      assert.equal(textOf(res.text, 'item'), 'Item 12');
+      assert.equal(textOf(res.text, 'tab'), 'reviews');
+      assert.equal(textOf((await client.get('/items/12')).text, 'tab'), 'overview');
+      for (const path of ['/items/twelve', '/items/0', '/items/1e400']) {
+        const body = assertRefusal(await client.get(path), 400, 'invalid_params');
+        const issues = body.issues as { path: string; message: string }[];
+        assert.equal(issues[0]?.path, 'id', path);
+        assert.equal(typeof issues[0]?.message, 'string');
+      }
+      assert.equal((await client.get('/items')).status, 404, 'a view path needs its parameter');
+      assert.equal((await client.get('/items/1/2')).status, 404);
+    });
+  });
+}
+
+describe('docs/protocol.md and the code agree', () => {
+  /** Error codes the document names: `code` table columns and codes given with a status. */
+  function documentedCodes(): Set<string> {
+    const codes = new Set<string>();
+    const lines = protocolDoc.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const cells = (lines[i] as string).split('|').map((c) => c.trim());
+      const column = cells.indexOf('`code`');
+      if (column < 0) continue;
+      for (let j = i + 2; j < lines.length && (lines[j] as string).startsWith('|'); j++) {
+        const cell = (lines[j] as string).split('|').map((c) => c.trim())[column] ?? '';
+        for (const m of cell.matchAll(/`([a-z_]+)`/g)) codes.add(m[1] as string);
+      }
+    }
+    for (const m of protocolDoc.matchAll(/\*\*[1-5]\d\d\*\*\s+`([a-z_]+)`((?:\s*\/\s*`[a-z_]+`)*)/g)) {
+      codes.add(m[1] as string);
+      for (const more of (m[2] ?? '').matchAll(/`([a-z_]+)`/g)) codes.add(more[1] as string);
+    }
+    for (const m of protocolDoc.matchAll(/\(`([a-z_]+)`,\s*[1-5]\d\d\)/g)) codes.add(m[1] as string);
+    for (const m of protocolDoc.matchAll(/"code":\s*"([a-z_]+)"/g)) codes.add(m[1] as string);
+    return codes;
+  }
+
+  test('every documented error code is in the ErrorCode union of src/core/errors.ts', () => {
+    const union = /export type ErrorCode =([\s\S]*?);/.exec(errorsSource)?.[1];
+    assert.ok(union, 'ErrorCode union not found');
+    const declared = new Set([...union.matchAll(/'([a-z_]+)'/g)].map((m) => m[1] as string));
+    const documented = documentedCodes();
+    for (const code of ['state_missing', 'state_expired', 'state_too_large', 'throttled', 'too_many_events', 'unknown_event',
+      'invalid_payload', 'locked_field', 'handler_error', 'render_error', 'too_deep', 'method_not_allowed', 'csrf', 'invalid_params']) {
+      assert.ok(documented.has(code), `the doc parser missed ${code}`);
+    }
+    const missing = [...documented].filter((code) => !declared.has(code));
+    assert.deepEqual(missing, [], `documented but not in ErrorCode: ${missing.join(', ')}`);
+  });
+
+  test('every numbered rule in docs/protocol.md has a test here', () => {
+    const rules = [...protocolDoc.matchAll(/\*\*(P\d+\.\d+)\*\*/g)].map((m) => m[1] as string);
+    assert.ok(rules.length >= 20, `found only ${rules.length} rules`);
+    const missing = rules.filter((rule) => !thisFile.includes(`test('${rule} `));
+    assert.deepEqual(missing, [], `rules without a test: ${missing.join(', ')}`);
+  });
+});
