@@ -2,17 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WeftError } from 'weft';
-import { mountComponent } from 'weft/testing';
+import { mountComponent, isWeftError } from 'weft/testing';
 import { Counter } from './counter.js';
 
-function weftError(status: number, code: string) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof WeftError, `expected a WeftError, got ${String(err)}`);
-    assert.equal(err.status, status);
-    assert.equal(err.code, code);
-    return true;
-  };
-}
 
 describe('Counter', () => {
   it('mounts at 0 with an empty note', async () => {
@@ -55,7 +47,7 @@ describe('Counter', () => {
   ] as const) {
     it(`rejects add with ${label} (422 invalid_payload)`, async () => {
       const counter = await mountComponent(Counter);
-      await assert.rejects(counter.fire('add', payload as unknown as { by: number }), weftError(422, 'invalid_payload'));
+      await assert.rejects(counter.fire('add', payload as unknown as { by: number }), isWeftError(422, 'invalid_payload'));
       assert.equal(counter.state.count, 0);
     });
   }
@@ -71,8 +63,8 @@ describe('Counter', () => {
 
   it('refuses undeclared events', async () => {
     const counter = await mountComponent(Counter);
-    await assert.rejects(counter.fire('mount' as 'increment'), weftError(400, 'unknown_event'));
-    await assert.rejects(counter.fire('render' as 'increment'), weftError(400, 'unknown_event'));
+    await assert.rejects(counter.fire('mount' as 'increment'), isWeftError(400, 'unknown_event'));
+    await assert.rejects(counter.fire('render' as 'increment'), isWeftError(400, 'unknown_event'));
   });
 
   it('renders buttons wired to its events and an input bound to the note', async () => {

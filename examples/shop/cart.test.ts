@@ -1,8 +1,8 @@
 /** The seed's TestCartComponent, ported: the cart driven with no server. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createWeft, Registry, WeftError } from 'weft';
-import { mountComponent } from 'weft/testing';
+import { createWeft, Registry } from 'weft';
+import { mountComponent, isWeftError } from 'weft/testing';
 import { Cart } from './cart.js';
 import { openCatalog } from './catalog.js';
 
@@ -10,14 +10,6 @@ function mountCart() {
   return mountComponent(Cart, { context: { locals: { catalog: openCatalog() } } });
 }
 
-function weftError(status: number, code: string) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof WeftError, `expected a WeftError, got ${String(err)}`);
-    assert.equal(err.status, status);
-    assert.equal(err.code, code);
-    return true;
-  };
-}
 
 describe('Cart', () => {
   it('mounts empty', async () => {
@@ -138,16 +130,16 @@ describe('Cart', () => {
 
   it('validates payloads', async () => {
     const cart = await mountCart();
-    await assert.rejects(cart.fire('addItem', { productId: 1.5, size: 'M' }), weftError(422, 'invalid_payload'));
-    await assert.rejects(cart.fire('addItem', { productId: 1, size: 'XXXXXXXXXL' }), weftError(422, 'invalid_payload'));
-    await assert.rejects(cart.fire('addItem', { productId: '1', size: 'M' } as unknown as { productId: number; size: string }), weftError(422, 'invalid_payload'));
-    await assert.rejects(cart.fire('setQty', { productId: 1, size: 'M', qty: 100 }), weftError(422, 'invalid_payload'));
+    await assert.rejects(cart.fire('addItem', { productId: 1.5, size: 'M' }), isWeftError(422, 'invalid_payload'));
+    await assert.rejects(cart.fire('addItem', { productId: 1, size: 'XXXXXXXXXL' }), isWeftError(422, 'invalid_payload'));
+    await assert.rejects(cart.fire('addItem', { productId: '1', size: 'M' } as unknown as { productId: number; size: string }), isWeftError(422, 'invalid_payload'));
+    await assert.rejects(cart.fire('setQty', { productId: 1, size: 'M', qty: 100 }), isWeftError(422, 'invalid_payload'));
     assert.deepEqual(cart.state.items, []);
   });
 
   it('does not expose recalculateTotal as an event', async () => {
     const cart = await mountCart();
-    await assert.rejects(cart.fire('recalculateTotal'), weftError(400, 'unknown_event'));
+    await assert.rejects(cart.fire('recalculateTotal'), isWeftError(400, 'unknown_event'));
   });
 
   it('renders buttons that fire the declared events', async () => {
@@ -170,7 +162,7 @@ describe('Cart', () => {
         { component: 'cart', state: blob, events: [{ event: 'addItem', payload: { productId: 42, size: 'M' } }], updates: { total: '0.01' } },
         { locals: { catalog: openCatalog() } },
       ),
-      weftError(400, 'locked_field'),
+      isWeftError(400, 'locked_field'),
     );
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isWeftError } from '../testing/index.js';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { WeftError } from './errors.js';
@@ -8,14 +9,6 @@ const SECRET = 'test-secret-0123456789abcdefghijklmnop';
 const OLD_SECRET = 'old-secret-0123456789abcdefghijklmnopq';
 const NOW = Date.UTC(2025, 0, 1, 12, 0, 0);
 
-function weftError(status: number, code: string) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof WeftError, `expected a WeftError, got ${String(err)}`);
-    assert.equal(err.status, status);
-    assert.equal(err.code, code);
-    return true;
-  };
-}
 
 /** Signs an arbitrary envelope text the way the codec does, to reach checks behind the signature. */
 function signRaw(secret: string, envelope: string): string {
@@ -102,23 +95,23 @@ describe('StateCodec', () => {
       ['an empty string', ''],
     ] as const) {
       it(`refuses ${label} with 400 state_missing`, () => {
-        assert.throws(() => codec.decode(blob, 'counter', NOW), weftError(400, 'state_missing'));
+        assert.throws(() => codec.decode(blob, 'counter', NOW), isWeftError(400, 'state_missing'));
       });
     }
 
     it('refuses a tampered envelope with 400 state_signature', () => {
       const forged = Buffer.from(JSON.stringify({ n: 'counter', i: 'counter-1', t: NOW / 1000, s: { count: 1_000_000 } })).toString('base64url');
-      assert.throws(() => codec.decode(`${version}.${forged}.${sig}`, 'counter', NOW), weftError(400, 'state_signature'));
+      assert.throws(() => codec.decode(`${version}.${forged}.${sig}`, 'counter', NOW), isWeftError(400, 'state_signature'));
     });
 
     it('refuses a tampered signature with 400 state_signature', () => {
       const flipped = (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1);
-      assert.throws(() => codec.decode(`${version}.${body}.${flipped}`, 'counter', NOW), weftError(400, 'state_signature'));
+      assert.throws(() => codec.decode(`${version}.${body}.${flipped}`, 'counter', NOW), isWeftError(400, 'state_signature'));
     });
 
     it('refuses a blob signed with another secret with 400 state_signature', () => {
       const other = new StateCodec({ secrets: [OLD_SECRET] }).encode('counter', 'counter-1', { count: 1 }, undefined, NOW);
-      assert.throws(() => codec.decode(other, 'counter', NOW), weftError(400, 'state_signature'));
+      assert.throws(() => codec.decode(other, 'counter', NOW), isWeftError(400, 'state_signature'));
     });
 
     for (const [label, blob] of [
@@ -133,12 +126,12 @@ describe('StateCodec', () => {
       ['a non-blob string', 'hello'],
     ] as const) {
       it(`refuses ${label} with 400 state_malformed`, () => {
-        assert.throws(() => codec.decode(blob, 'counter', NOW), weftError(400, 'state_malformed'));
+        assert.throws(() => codec.decode(blob, 'counter', NOW), isWeftError(400, 'state_malformed'));
       });
     }
 
     it('refuses correctly signed non-JSON with 400 state_malformed', () => {
-      assert.throws(() => codec.decode(signRaw(SECRET, '{not json'), 'counter', NOW), weftError(400, 'state_malformed'));
+      assert.throws(() => codec.decode(signRaw(SECRET, '{not json'), 'counter', NOW), isWeftError(400, 'state_malformed'));
     });
 
     for (const envelope of [
@@ -149,13 +142,13 @@ describe('StateCodec', () => {
       { n: 1, i: 'x', t: 1, s: {} },
     ]) {
       it(`refuses the signed envelope ${JSON.stringify(envelope)} with 400 state_malformed`, () => {
-        assert.throws(() => codec.decode(signRaw(SECRET, JSON.stringify(envelope)), 'counter', NOW), weftError(400, 'state_malformed'));
+        assert.throws(() => codec.decode(signRaw(SECRET, JSON.stringify(envelope)), 'counter', NOW), isWeftError(400, 'state_malformed'));
       });
     }
 
     it('refuses a blob issued to another component with 400 state_component', () => {
       assert.throws(() => codec.decode(good, 'cart', NOW), (err: unknown) => {
-        weftError(400, 'state_component')(err);
+        isWeftError(400, 'state_component')(err);
         assert.match((err as Error).message, /"counter".*"cart"/);
         return true;
       });
@@ -166,7 +159,7 @@ describe('StateCodec', () => {
       const blob = short.encode('counter', 'counter-1', { count: 1 }, undefined, NOW);
       assert.equal(short.decode(blob, 'counter', NOW + 60_000).id, 'counter-1', 'exactly max age is still valid');
       assert.throws(() => short.decode(blob, 'counter', NOW + 61_000), (err: unknown) => {
-        weftError(400, 'state_expired')(err);
+        isWeftError(400, 'state_expired')(err);
         assert.deepEqual((err as WeftError).details, { maxAgeSeconds: 60 });
         return true;
       });
@@ -174,12 +167,12 @@ describe('StateCodec', () => {
 
     it('uses a 24 h max age by default', () => {
       assert.doesNotThrow(() => codec.decode(good, 'counter', NOW + 86_400_000));
-      assert.throws(() => codec.decode(good, 'counter', NOW + 86_401_000), weftError(400, 'state_expired'));
+      assert.throws(() => codec.decode(good, 'counter', NOW + 86_401_000), isWeftError(400, 'state_expired'));
     });
 
     it('checks the signature before the component and the age', () => {
       const forged = Buffer.from(JSON.stringify({ n: 'other', i: 'x', t: 0, s: {} })).toString('base64url');
-      assert.throws(() => codec.decode(`${version}.${forged}.${sig}`, 'counter', NOW), weftError(400, 'state_signature'));
+      assert.throws(() => codec.decode(`${version}.${forged}.${sig}`, 'counter', NOW), isWeftError(400, 'state_signature'));
     });
   });
 
@@ -197,26 +190,26 @@ describe('StateCodec', () => {
 
     it('refuses to encode an envelope over the cap with 413 state_too_large', () => {
       assert.throws(() => small.encode('c', 'c-1', { t: 'x'.repeat(13) }, undefined, NOW), (err: unknown) => {
-        weftError(413, 'state_too_large')(err);
+        isWeftError(413, 'state_too_large')(err);
         assert.deepEqual((err as WeftError).details, { size: framing + 21, limit: framing + 20 });
         return true;
       });
     });
 
     it('counts params towards the cap', () => {
-      assert.throws(() => small.encode('c', 'c-1', { t: 'x' }, { q: 'y'.repeat(40) }, NOW), weftError(413, 'state_too_large'));
+      assert.throws(() => small.encode('c', 'c-1', { t: 'x' }, { q: 'y'.repeat(40) }, NOW), isWeftError(413, 'state_too_large'));
     });
 
     it('counts bytes, not characters', () => {
       // {"t":"éééééé"} is 14 characters but 20 bytes; one more é is 22 bytes.
       assert.doesNotThrow(() => small.encode('c', 'c-1', { t: 'é'.repeat(6) }, undefined, NOW));
-      assert.throws(() => small.encode('c', 'c-1', { t: 'é'.repeat(7) }, undefined, NOW), weftError(413, 'state_too_large'));
+      assert.throws(() => small.encode('c', 'c-1', { t: 'é'.repeat(7) }, undefined, NOW), isWeftError(413, 'state_too_large'));
     });
 
     it('refuses an oversize blob on decode with 413 before verifying it', () => {
       const huge = `v1.${'A'.repeat(5_000)}.${'B'.repeat(43)}`;
       assert.throws(() => small.decode(huge, 'c', NOW), (err: unknown) => {
-        weftError(413, 'state_too_large')(err);
+        isWeftError(413, 'state_too_large')(err);
         assert.equal((err as WeftError).details?.limit, framing + 20);
         return true;
       });
@@ -225,7 +218,7 @@ describe('StateCodec', () => {
     it('refuses a validly signed blob over the cap even if it is barely over', () => {
       const roomy = new StateCodec({ secrets: [SECRET], maxStateBytes: 10_000 });
       const blob = roomy.encode('c', 'c-1', { t: 'x'.repeat(13) }, undefined, NOW);
-      assert.throws(() => small.decode(blob, 'c', NOW), weftError(413, 'state_too_large'));
+      assert.throws(() => small.decode(blob, 'c', NOW), isWeftError(413, 'state_too_large'));
     });
 
     it('accepts every blob it issues, params included', () => {
@@ -255,12 +248,12 @@ describe('StateCodec', () => {
     it('signs with the first secret', () => {
       const blob = rotated.encode('counter', 'counter-1', { count: 7 }, undefined, NOW);
       assert.deepEqual(newOnly.decode(blob, 'counter', NOW).state, { count: 7 });
-      assert.throws(() => oldCodec.decode(blob, 'counter', NOW), weftError(400, 'state_signature'));
+      assert.throws(() => oldCodec.decode(blob, 'counter', NOW), isWeftError(400, 'state_signature'));
     });
 
     it('refuses a blob signed with a secret that has been removed', () => {
       const blob = oldCodec.encode('counter', 'counter-1', { count: 7 }, undefined, NOW);
-      assert.throws(() => newOnly.decode(blob, 'counter', NOW), weftError(400, 'state_signature'));
+      assert.throws(() => newOnly.decode(blob, 'counter', NOW), isWeftError(400, 'state_signature'));
     });
   });
 });

@@ -7,7 +7,7 @@ import { WeftError } from '../core/errors.js';
 import { html } from '../core/html.js';
 import { Registry } from '../core/registry.js';
 import { StateCodec } from '../core/state-codec.js';
-import { createTestClient, MockRenderer, mountComponent, stateOf, TestClient } from './index.js';
+import { createTestClient, MockRenderer, mountComponent, stateOf, TestClient, isWeftError } from './index.js';
 
 const SECRET = 'testing-test-secret-0123456789abcdefg';
 
@@ -64,14 +64,6 @@ class Paged extends Component<{ page: number }, { page: number }> {
   }
 }
 
-function weftError(status: number, code: string) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof WeftError, `expected a WeftError, got ${String(err)}`);
-    assert.equal(err.status, status);
-    assert.equal(err.code, code);
-    return true;
-  };
-}
 
 function context(state: unknown): TemplateContext {
   return { state, params: {}, errors: {}, component_id: 'x-1', component_name: 'x', component: {} as TemplateContext['component'] };
@@ -127,7 +119,7 @@ describe('mountComponent', () => {
     const paged = await mountComponent(Paged, { params: { page: '2' as unknown as number } });
     assert.equal(paged.state.page, 2);
     assert.equal(paged.html, '<p>page 2</p>', 'no events: rendered bare');
-    await assert.rejects(mountComponent(Paged, { params: { page: 0 } }), weftError(400, 'invalid_params'));
+    await assert.rejects(mountComponent(Paged, { params: { page: 0 } }), isWeftError(400, 'invalid_params'));
   });
 
   it('refuses a class with bad declarations like the registry does', async () => {
@@ -166,17 +158,17 @@ describe('mountComponent', () => {
 
     it('rejects an undeclared event like the server does', async () => {
       const cart = await mountComponent(ShoppingCart);
-      await assert.rejects(cart.fire('reset'), weftError(400, 'unknown_event'));
-      await assert.rejects(cart.fire('constructor' as 'reset'), weftError(400, 'unknown_event'));
-      await assert.rejects(cart.fire('mount' as 'reset'), weftError(400, 'unknown_event'));
+      await assert.rejects(cart.fire('reset'), isWeftError(400, 'unknown_event'));
+      await assert.rejects(cart.fire('constructor' as 'reset'), isWeftError(400, 'unknown_event'));
+      await assert.rejects(cart.fire('mount' as 'reset'), isWeftError(400, 'unknown_event'));
       assert.deepEqual(cart.state.items, []);
     });
 
     it('enforces the event schema', async () => {
       const cart = await mountComponent(ShoppingCart);
-      await assert.rejects(cart.fire('add', { item: '' }), weftError(422, 'invalid_payload'));
-      await assert.rejects(cart.fire('add', { item: 3 } as unknown as { item: string }), weftError(422, 'invalid_payload'));
-      await assert.rejects(cart.fire('add'), weftError(422, 'invalid_payload'));
+      await assert.rejects(cart.fire('add', { item: '' }), isWeftError(422, 'invalid_payload'));
+      await assert.rejects(cart.fire('add', { item: 3 } as unknown as { item: string }), isWeftError(422, 'invalid_payload'));
+      await assert.rejects(cart.fire('add'), isWeftError(422, 'invalid_payload'));
       assert.deepEqual(cart.state.items, []);
     });
 
@@ -313,5 +305,17 @@ describe('TestClient', () => {
     assert.equal(client.baseUrl, 'http://localhost:1');
     await client.close();
     assert.equal(closed, 1);
+  });
+});
+
+describe('isWeftError', () => {
+  it('accepts a WeftError with the given status and code', () => {
+    assert.equal(isWeftError(400, 'bad_json')(new WeftError(400, 'bad_json', 'x')), true);
+  });
+
+  it('throws, naming what it got, for another status, another code or another error', () => {
+    assert.throws(() => isWeftError(400, 'bad_json')(new WeftError(413, 'too_large', 'big')), /got 413 too_large: big/);
+    assert.throws(() => isWeftError(400, 'bad_json')(new WeftError(400, 'too_deep', 'deep')), /got 400 too_deep/);
+    assert.throws(() => isWeftError(400, 'bad_json')(new Error('plain')), /expected a WeftError, got Error: plain/);
   });
 });

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createWeft, type Weft } from '../core/app.js';
+import { WeftError } from '../core/errors.js';
 import type { Component, ComponentClass, ComponentContext, EventName, EventPayload, Renderer, TemplateContext } from '../core/component.js';
 import { restore, runEvent } from '../core/dispatch.js';
 import { mountNew, renderInstance } from '../core/lifecycle.js';
@@ -139,6 +140,22 @@ export interface TestResponse {
   json: Record<string, unknown> | undefined;
   /** The state blob in the returned HTML, if any. */
   state: string | undefined;
+}
+
+/**
+ * A predicate for `assert.throws` / `assert.rejects`: the error is a WeftError
+ * with this status and code.
+ *
+ * @example await assert.rejects(cart.fire('setQty', { qty: 'x' }), isWeftError(422, 'invalid_payload'));
+ */
+export function isWeftError(status: number, code: string): (err: unknown) => boolean {
+  return (err: unknown): boolean => {
+    if (!(err instanceof WeftError)) throw new Error(`expected a WeftError, got ${String(err)}`);
+    if (err.status !== status || err.code !== code) {
+      throw new Error(`expected WeftError ${status} ${code}, got ${err.status} ${err.code}: ${err.message}`);
+    }
+    return true;
+  };
 }
 
 /** Pulls the signed state out of a component's HTML. */

@@ -4,10 +4,9 @@
  * and `code`, and the server must keep serving after it.
  */
 import assert from 'node:assert/strict';
-import type { IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { StateCodec, type Weft } from 'weft';
-import type { TestClient, TestResponse } from 'weft/testing';
+import type { TestClient } from 'weft/testing';
 import {
   COUNTER_EVENTS,
   type CounterState,
@@ -19,27 +18,7 @@ import {
   SMALL_LIMITS,
   textOf,
 } from './fixtures.js';
-import { HELLO, hosts, hostVariants, type RawResponse, rawRequest } from './servers.js';
-
-type AnyResponse = TestResponse | RawResponse;
-
-function header(res: AnyResponse, name: string): string | undefined {
-  if (res.headers instanceof Headers) return res.headers.get(name) ?? undefined;
-  const value = (res.headers as IncomingHttpHeaders)[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-/** Asserts a documented refusal: status, JSON content type, a sentence in `error`, the `code`. */
-function assertRefusal(res: AnyResponse, status: number, code: string): Record<string, unknown> {
-  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.text.slice(0, 300)}`);
-  assert.match(header(res, 'content-type') ?? '', /^application\/json\b/, `not JSON: ${res.text.slice(0, 200)}`);
-  const body = res.json;
-  assert.ok(body, 'error body is not JSON');
-  assert.equal(body.code, code, `wrong code in ${res.text}`);
-  assert.equal(typeof body.error, 'string');
-  assert.ok((body.error as string).length > 0, `error is empty: ${JSON.stringify(body.error)}`);
-  return body;
-}
+import { type AnyResponse, assertRefusal, HELLO, hosts, hostVariants, rawRequest } from './servers.js';
 
 /** Replaces the state inside a blob's envelope without re-signing it. */
 function tamper(blob: string, change: (envelope: Record<string, unknown>) => void): string {

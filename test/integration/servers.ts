@@ -7,6 +7,7 @@
  * Hono route reached through the fetch handler's fallback), to prove that
  * requests Weft does not serve reach the host.
  */
+import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve as serveHono, type HttpBindings } from '@hono/node-server';
@@ -16,7 +17,7 @@ import type { Weft } from 'weft';
 import { weft as weftMiddleware, weftErrors } from 'weft/express';
 import { createFetchHandler } from 'weft/fetch';
 import { serve } from 'weft/node';
-import { TestClient } from 'weft/testing';
+import { TestClient, type TestResponse } from 'weft/testing';
 
 export interface Host {
   name: string;
@@ -197,4 +198,24 @@ export function rawRequest(baseUrl: string, options: RawRequest): Promise<RawRes
       else if (!answered && !req.destroyed) req.end();
     })();
   });
+}
+
+export type AnyResponse = TestResponse | RawResponse;
+
+export function header(res: AnyResponse, name: string): string | undefined {
+  if (res.headers instanceof Headers) return res.headers.get(name) ?? undefined;
+  const value = (res.headers as IncomingHttpHeaders)[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** P4.1: a refusal is JSON with a sentence in `error` and a stable `code`. Returns the body. */
+export function assertRefusal(res: AnyResponse, status: number, code: string): Record<string, unknown> {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.text.slice(0, 300)}`);
+  assert.match(header(res, 'content-type') ?? '', /^application\/json\b/, `not JSON: ${res.text.slice(0, 200)}`);
+  const body = res.json;
+  assert.ok(body, 'error body is not JSON');
+  assert.equal(body.code, code, `wrong code in ${res.text}`);
+  assert.equal(typeof body.error, 'string');
+  assert.ok((body.error as string).length > 0, `error is empty: ${JSON.stringify(body.error)}`);
+  return body;
 }

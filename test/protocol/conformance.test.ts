@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { runInThisContext } from 'node:vm';
 import { StateCodec, type Weft } from 'weft';
@@ -23,13 +22,11 @@ import {
   textOf,
   traceLog,
 } from '../integration/fixtures.js';
-import { hosts, type RawResponse, rawRequest } from '../integration/servers.js';
+import { type AnyResponse, assertRefusal, header, hosts, rawRequest } from '../integration/servers.js';
 
 const protocolDoc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
 const errorsSource = readFileSync(new URL('../../src/core/errors.ts', import.meta.url), 'utf8');
 const thisFile = readFileSync(new URL(import.meta.url), 'utf8');
-
-type AnyResponse = TestResponse | RawResponse;
 
 const SIG = /^[A-Za-z0-9_-]{43}$/;
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -37,23 +34,6 @@ const HOUR_MS = 3600_000;
 
 /** Only the throttle is moved out of the way; every other limit is the default. */
 const DEFAULTS_BUT_THROTTLE = { signatureFailures: { points: 100_000, durationSeconds: 600 } };
-
-function header(res: AnyResponse, name: string): string | undefined {
-  if (res.headers instanceof Headers) return res.headers.get(name) ?? undefined;
-  const value = (res.headers as IncomingHttpHeaders)[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-/** P4.1: a refusal is JSON with a sentence in `error` and a stable `code`. */
-function assertRefusal(res: AnyResponse, status: number, code: string): Record<string, unknown> {
-  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.text.slice(0, 300)}`);
-  assert.match(header(res, 'content-type') ?? '', /^application\/json\b/, `not JSON: ${res.text.slice(0, 200)}`);
-  assert.ok(res.json, 'error body is not JSON');
-  assert.equal(res.json.code, code, res.text);
-  assert.equal(typeof res.json.error, 'string');
-  assert.notEqual(res.json.error, '');
-  return res.json;
-}
 
 interface RawEnvelope {
   n: string;
