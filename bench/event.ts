@@ -4,7 +4,7 @@
  * hand-written baseline doing the same essential work with no framework, in the
  * same process and run. Prints µs/event for both and the ratio.
  *
- *   npm run bench
+ *   npm run bench   (measures the built package in dist/, as users get it)
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Component, createHttpHandler, createWeft, html, Registry } from 'weft';

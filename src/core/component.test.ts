@@ -213,7 +213,9 @@ describe('Component', () => {
       const c = new WithTemplate(init({ name: 'with-template', id: 'with-template-1', params: { a: 1 } }));
       c.state = c.mount();
       c.errors.title = 'bad';
-      assert.equal(await c.render(), '<p>rendered</p>');
+      const out = await c.render();
+      assert.ok(out instanceof SafeHtml, 'engine output is returned as trusted SafeHtml');
+      assert.equal(out.value, '<p>rendered</p>');
       assert.equal(calls.length, 1);
       const [template, context] = calls[0] as [string, TemplateContext];
       assert.equal(template, 'page.liquid');

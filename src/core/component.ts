@@ -98,7 +98,12 @@ export type EventPayload<T, K extends keyof T> = T[K] extends (payload: infer A,
   ? A
   : never;
 
-export type RenderResult = SafeHtml | string;
+/**
+ * What `render()` returns: `html` output, or `raw()` for trusted markup. A plain
+ * string is not accepted by the type and is escaped if it arrives anyway, so a
+ * template literal without `html` can never inject markup.
+ */
+export type RenderResult = SafeHtml;
 
 export abstract class Component<S extends object = Record<string, unknown>, P extends object = Record<string, unknown>> {
   /** Events the browser may fire. Anything not listed here is refused with 400. */
@@ -151,7 +156,8 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
     if (!type.template || !type.renderer) {
       throw new Error(`component "${this.name}" must override render() or set static template and a renderer`);
     }
-    return type.renderer.render(type.template, this.templateContext());
+    // The engine escapes its own output, so what it returns is trusted markup.
+    return Promise.resolve(type.renderer.render(type.template, this.templateContext())).then((out) => new SafeHtml(out));
   }
 
   /** The context a file template is rendered with. */

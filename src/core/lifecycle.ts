@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { Component, type ComponentClass, type ComponentContext, type ComponentRuntime, type Renderer } from './component.js';
 import { WeftError } from './errors.js';
-import { SafeHtml } from './html.js';
+import { renderToString, SafeHtml } from './html.js';
 import { wrapRoot } from './root.js';
 import { validate } from './schema.js';
 import type { StateCodec } from './state-codec.js';
@@ -90,15 +90,16 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
   let inner: unknown;
   try {
     if (!type.renderer && host.renderer && type.template && instance.render === Component.prototype.render) {
-      inner = await host.renderer.render(type.template, instance.templateContext());
+      // The engine escapes its own output, so what it returns is trusted markup.
+      inner = new SafeHtml(await host.renderer.render(type.template, instance.templateContext()));
     } else {
       inner = await instance.render();
     }
   } catch (err) {
     throw host.userError(err, 'render_error', `${instance.name}.render()`);
   }
-  // A Renderer returns a string its engine has already escaped; html`` returns SafeHtml.
-  const body = inner instanceof SafeHtml ? inner.value : String(inner ?? '');
+  // Anything but SafeHtml (a plain template literal, say) is escaped, never trusted.
+  const body = renderToString(inner);
   if (!isStateful(type)) return { html: body, id: instance.id, state: instance.state, blob: undefined };
   const blob = host.codec.encode(instance.name, instance.id, instance.state, instance.params);
   return { html: wrapRoot(type.tagName, instance.name, instance.id, blob, body), id: instance.id, state: instance.state, blob };
