@@ -7,6 +7,7 @@ import { ContactRows, ContactsPage } from './contacts/contacts.js';
 import { openContacts } from './contacts/db.js';
 import { Counter } from './counter/counter.js';
 import { Cart } from './shop/cart.js';
+import { Product } from './shop/product.js';
 import { openCatalog } from './shop/catalog.js';
 
 class IndexPage extends Component<Record<string, never>> {
@@ -21,6 +22,7 @@ class IndexPage extends Component<Record<string, never>> {
 <ul>
   <li><a href="/counter">Counter</a> — events, a validated payload, an input bound to state</li>
   <li><a href="/contacts">Contacts</a> — click to load: a component served as a view (node:sqlite)</li>
+  <li><a href="/shop/product/1">Product</a> — the storefront's product: a Liquid file template, size selector, errors</li>
   <li><a href="/cart">Cart</a> — the storefront's cart component</li>
 </ul>
 </main>`,
@@ -54,6 +56,18 @@ class CartPage extends Component<Record<string, never>> {
   }
 }
 
+class ProductPage extends Component<Record<string, never>, { productId: string }> {
+  mount() {
+    return {};
+  }
+  override async render() {
+    return page({
+      title: 'Product',
+      body: html`<main><p><a href="/">← Examples</a></p>${await this.child(Product, { productId: this.params.productId })}</main>`,
+    });
+  }
+}
+
 /** Builds the examples app with its own registry and databases. */
 export function createExampleApp(options: WeftOptions = {}): { weft: Weft; locals: Record<string, unknown> } {
   const registry = new Registry();
@@ -64,6 +78,8 @@ export function createExampleApp(options: WeftOptions = {}): { weft: Weft; local
   registry.register('contacts-page', ContactsPage);
   registry.register('cart', Cart);
   registry.register('cart-page', CartPage);
+  registry.register('product', Product);
+  registry.register('product-page', ProductPage);
 
   const weft = createWeft({ registry, ...options });
   weft.view('/', IndexPage);
@@ -71,5 +87,6 @@ export function createExampleApp(options: WeftOptions = {}): { weft: Weft; local
   weft.view('/contacts', ContactsPage);
   weft.view('/contacts/page/:page', ContactRows);
   weft.view('/cart', CartPage);
+  weft.view('/shop/product/:productId', ProductPage);
   return { weft, locals: { db: openContacts(), catalog: openCatalog() } };
 }

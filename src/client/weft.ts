@@ -35,6 +35,14 @@ function modelValue(input: HTMLInputElement): unknown {
   return input.value;
 }
 
+const NOT_TYPED = /^(button|submit|reset|image|checkbox|radio|file|range|color)$/;
+
+function isTyping(el: Element | null): boolean {
+  if (!el) return false;
+  if (el instanceof HTMLInputElement) return !NOT_TYPED.test(el.type);
+  return el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el as HTMLElement).isContentEditable;
+}
+
 htmx.defineExtension('weft', {
   init(internal: HtmxApi) {
     api = internal;
@@ -87,7 +95,10 @@ htmx.defineExtension('weft', {
     if (style !== 'morph' && style !== 'morph:outerHTML' && style !== 'morph:innerHTML') return false;
     return Idiomorph.morph(target, fragment.children, {
       morphStyle: style === 'morph:innerHTML' ? 'innerHTML' : 'outerHTML',
-      ignoreActiveValue: true,
+      // Idiomorph's ignoreActiveValue also skips the active element's children, so
+      // a just-clicked (focused) button would keep its old label: only keep the
+      // value of an element the user is typing into.
+      ignoreActiveValue: isTyping(document.activeElement),
       restoreFocus: true,
     });
   },

@@ -122,10 +122,15 @@ class FakeElement extends EventTarget {
   }
 }
 
+/** An `<input>` for the client's `instanceof HTMLInputElement` checks. */
+class FakeInput extends FakeElement {}
+
 interface LoadedClient {
   ext: ClientExtension;
   morphs: { target: unknown; content: unknown; config: Record<string, unknown> }[];
   setVars(vars: Record<string, unknown>): void;
+  /** Sets `document.activeElement` as the client sees it. */
+  setActive(element: FakeElement | null): void;
 }
 
 /** Runs the client script exactly as the host serves it, against a fake htmx. */
@@ -147,11 +152,14 @@ async function loadClient(client: TestClient): Promise<LoadedClient> {
       return [];
     },
   };
-  const run = runInThisContext(`(function (htmx, Idiomorph) {\n${res.text}\n})`) as (h: unknown, i: unknown) => void;
-  run(fakeHtmx, fakeIdiomorph);
+  const fakeDocument: { activeElement: FakeElement | null } = { activeElement: null };
+  const run = runInThisContext(
+    `(function (htmx, Idiomorph, document, HTMLInputElement, HTMLTextAreaElement, HTMLSelectElement) {\n${res.text}\n})`,
+  ) as (...globals: unknown[]) => void;
+  run(fakeHtmx, fakeIdiomorph, fakeDocument, FakeInput, class {}, class {});
   assert.ok(ext, 'the client did not define the "weft" htmx extension');
   ext.init({ getExpressionVars: () => ({ ...vars }) });
-  return { ext, morphs, setVars: (v) => (vars = v) };
+  return { ext, morphs, setVars: (v) => (vars = v), setActive: (el) => (fakeDocument.activeElement = el) };
 }
 
 // ---------------------------------------------------------------------------------
@@ -629,24 +637,31 @@ for (const host of hosts) {
       assert.equal(textOf(res.text, 'note'), 'typed');
     });
 
-    test('P5.3 roots swap with hx-swap="morph", morphed by idiomorph keeping the active value and focus', async () => {
+    test('P5.3 roots swap with hx-swap="morph", morphed by idiomorph keeping the value being typed and focus', async () => {
       const rendered = await weft.render('counter');
       assert.match(rootTag(rendered.html).tag, /\shx-swap="morph"/);
-      const { ext, morphs } = await loadClient(client);
+      const { ext, morphs, setActive } = await loadClient(client);
       assert.equal(ext.isInlineSwap('morph'), true);
       assert.equal(ext.isInlineSwap('morph:outerHTML'), true);
       assert.equal(ext.isInlineSwap('innerHTML'), false);
       const target = new FakeElement({ 'weft-state': rendered.blob as string });
+      const typingIn = new FakeInput({ 'weft-model': 'note' }, target);
+      const clicked = new FakeInput({}, target);
+      clicked.type = 'button';
       const fragment = { children: ['new root'] };
-      for (const [style, morphStyle] of [['morph', 'outerHTML'], ['morph:outerHTML', 'outerHTML'], ['morph:innerHTML', 'innerHTML']]) {
-        ext.handleSwap(style as string, target, fragment);
-        const last = morphs.at(-1);
-        assert.equal(last?.target, target);
-        assert.equal(last?.content, fragment.children);
-        assert.deepEqual(last?.config, { morphStyle, ignoreActiveValue: true, restoreFocus: true });
+      // The active value is kept only while the user types in the focused element.
+      for (const [active, keepsValue] of [[typingIn, true], [clicked, false], [null, false]] as const) {
+        setActive(active);
+        for (const [style, morphStyle] of [['morph', 'outerHTML'], ['morph:outerHTML', 'outerHTML'], ['morph:innerHTML', 'innerHTML']]) {
+          ext.handleSwap(style as string, target, fragment);
+          const last = morphs.at(-1);
+          assert.equal(last?.target, target);
+          assert.equal(last?.content, fragment.children);
+          assert.deepEqual(last?.config, { morphStyle, ignoreActiveValue: keepsValue, restoreFocus: true });
+        }
       }
       assert.equal(ext.handleSwap('outerHTML', target, fragment), false);
-      assert.equal(morphs.length, 3);
+      assert.equal(morphs.length, 9);
     });
 
     test('P5.4 an error response dispatches a bubbling weft:error on the root with {status, error, code, …}', async () => {

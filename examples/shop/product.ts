@@ -1,0 +1,71 @@
+/**
+ * The seed's ProductComponent: a product with its sizes and stock, a size
+ * selector and an add-to-cart button, rendered from a Liquid file template
+ * (`templates/product.liquid`, the seed's `template_name`).
+ *
+ * Errors are keyed by the state field they concern (`errors.selectedSize`): in
+ * Liquid, `errors.size` would mean the number of errors.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { fileURLToPath } from 'node:url';
+import * as v from 'valibot';
+import { Component, WeftError } from 'weft';
+import { liquidRenderer } from 'weft/liquid';
+import { findProduct, type SizeStock, sizesOf } from './catalog.js';
+
+export interface ProductState {
+  id: number;
+  name: string;
+  brand: string;
+  price: string;
+  description: string;
+  sizes: SizeStock[];
+  selectedSize: string | null;
+  inCart: boolean;
+}
+
+export class Product extends Component<ProductState, { productId: number }> {
+  static override template = 'product.liquid';
+  static override renderer = liquidRenderer({ root: fileURLToPath(new URL('./templates/', import.meta.url)) });
+  static override paramsSchema = v.object({
+    productId: v.pipe(v.union([v.string(), v.number()]), v.transform(Number), v.integer(), v.minValue(1)),
+  });
+  static override events = {
+    selectSize: v.object({ size: v.pipe(v.string(), v.maxLength(8)) }),
+    addToCart: true,
+  };
+  static override tagName = 'section';
+
+  mount(): ProductState {
+    const db = this.context.locals.catalog as DatabaseSync;
+    const product = findProduct(db, this.params.productId);
+    if (!product) throw new WeftError(404, 'not_found', `there is no product ${this.params.productId}`);
+    return {
+      id: product.id,
+      name: product.name,
+      brand: product.brand,
+      price: product.price,
+      description: product.description,
+      sizes: sizesOf(db, product.id),
+      selectedSize: null,
+      inCart: false,
+    };
+  }
+
+  selectSize({ size }: { size: string }): void {
+    const option = this.state.sizes.find((s) => s.size === size);
+    if (!option || option.stock === 0) {
+      this.errors.selectedSize = `Size ${size} is not available.`;
+      return;
+    }
+    this.state.selectedSize = size;
+  }
+
+  addToCart(): void {
+    if (!this.state.selectedSize) {
+      this.errors.selectedSize = 'Please select a size first.';
+      return;
+    }
+    this.state.inCart = true;
+  }
+}
