@@ -7,7 +7,8 @@
  *   `hx-vals`, form fields join the payload, `weft-model` inputs become `updates`.
  * - `hx-swap="morph"` morphs the response into the page with idiomorph, keeping
  *   focus, caret and the value of the input being typed in.
- * - Error responses (JSON) are announced as a `weft:error` event on the root.
+ * - Error responses (JSON) and network failures are announced as a `weft:error`
+ *   event on the root.
  */
 
 interface HtmxApi {
@@ -26,6 +27,10 @@ let api: HtmxApi;
 
 function rootOf(elt: Element | null): Element | null {
   return elt && elt.closest(ROOT);
+}
+
+function announce(elt: Element, detail: object): void {
+  (rootOf(elt) ?? elt).dispatchEvent(new CustomEvent('weft:error', { bubbles: true, detail }));
 }
 
 /** A bound input's value with the type the input implies (the server still coerces). */
@@ -60,10 +65,9 @@ htmx.defineExtension('weft', {
       } catch {
         body = { error: xhr.statusText };
       }
-      const root = rootOf(detail.elt) ?? detail.elt;
-      root.dispatchEvent(
-        new CustomEvent('weft:error', { bubbles: true, detail: { status: xhr.status, ...(body as object) } }),
-      );
+      announce(detail.elt, { status: xhr.status, ...(body as object) });
+    } else if (name === 'htmx:sendError') {
+      announce(detail.elt, { status: 0, error: 'the server could not be reached', code: 'network' });
     }
   },
 

@@ -680,6 +680,10 @@ for (const host of hosts) {
       // A body that is not JSON still produces {status, error}.
       ext.onEvent('htmx:responseError', { detail: { elt: button, xhr: { status: 502, responseText: '<h1>Bad gateway</h1>', statusText: 'Bad Gateway' } } });
       assert.deepEqual(seen[1]?.detail, { status: 502, error: 'Bad Gateway' });
+      // A request that never reached the server.
+      ext.onEvent('htmx:sendError', { detail: { elt: button } });
+      assert.deepEqual(seen[2]?.detail, { status: 0, error: 'the server could not be reached', code: 'network' });
+      assert.equal(seen.length, 3);
     });
 
     test('P6.1 weft.view serves GET path with :params over the query, validated by paramsSchema (400 invalid_params)', async () => {
