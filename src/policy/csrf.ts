@@ -22,6 +22,8 @@ export function checkCsrf(
   const origin = headers.origin;
   if (origin !== undefined && origin !== 'null') {
     const host = headers.host ?? url.host;
+    // The common same-origin case without parsing a URL.
+    if (origin === `https://${host}` || origin === `http://${host}`) return;
     let originHost: string;
     try {
       originHost = new URL(origin).host;
