@@ -26,17 +26,26 @@ export interface ServeOptions extends NodeHandlerOptions {
 }
 
 /** Reads a Node request body as UTF-8, refusing more than `limit` bytes with 413. */
-export async function readNodeBody(req: IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      throw new WeftError(413, 'too_large', `request body is over the ${limit}-byte limit`, { limit });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+export function readNodeBody(req: IncomingMessage, limit: number): Promise<string> {
+  // Plain 'data'/'end' listeners: a for-await over the stream costs several times more.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        reject(new WeftError(413, 'too_large', `request body is over the ${limit}-byte limit`, { limit }));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', reject);
+  });
 }
 
 function headerMap(req: IncomingMessage): Record<string, string | undefined> {
