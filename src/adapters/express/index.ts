@@ -51,6 +51,7 @@ const PARSER_ERRORS: Record<string, () => WeftError> = {
   'entity.parse.failed': () => new WeftError(400, 'bad_json', 'body is not valid JSON'),
   'entity.too.large': () => new WeftError(413, 'too_large', 'request body is over the body parser\'s limit'),
   'encoding.unsupported': () => new WeftError(415, 'unsupported_media_type', 'unsupported body encoding'),
+  'charset.unsupported': () => new WeftError(415, 'unsupported_media_type', 'unsupported body charset'),
 };
 
 /**

@@ -29,6 +29,8 @@ export interface ServeOptions extends NodeHandlerOptions {
 export function readNodeBody(req: IncomingMessage, limit: number): Promise<string> {
   // Plain 'data'/'end' listeners: a for-await over the stream costs several times more.
   return new Promise((resolve, reject) => {
+    // Already read to its end (by earlier middleware): 'end' will not fire again.
+    if (req.readableEnded) return resolve('');
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer): void => {
@@ -57,10 +59,16 @@ function headerMap(req: IncomingMessage): Record<string, string | undefined> {
 }
 
 function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  // Build from a string, never `new URL(target, base)`: that would read a target
+  // like "//evil.example/x" as another host.
+  const path = target.startsWith('/') ? target : `/${target}`;
+  // A Host with '/', '@', '?' or '#' in it would move the path; only a plain host[:port] is used.
+  const host = req.headers.host;
   try {
-    return new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    return new URL(`http://${host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : 'localhost'}${path}`);
   } catch {
-    return new URL(req.url ?? '/', 'http://localhost');
+    return new URL(`http://localhost${path}`);
   }
 }
 

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import express, { type ErrorRequestHandler } from 'express';
+import { createWeft, type Weft } from '../../core/app.js';
+import { Component } from '../../core/component.js';
+import { html } from '../../core/html.js';
+import { Registry } from '../../core/registry.js';
+import { weft as weftMiddleware, weftErrors } from './index.js';
+
+const SECRET = 'express-adapter-test-secret-0123456789ab';
+
+class Counter extends Component<{ count: number }> {
+  static override events = { increment: true };
+  mount() {
+    return { count: 0 };
+  }
+  increment(): void {
+    this.state.count++;
+  }
+  override render() {
+    return html`<p class="count">${this.state.count}</p><p class="user">${String(this.context.locals.user ?? '')}</p>`;
+  }
+}
+
+const registry = new Registry();
+registry.register('counter', Counter);
+
+function makeApp(): Weft {
+  return createWeft({ registry, secret: SECRET, mode: 'development', logger: { error() {}, warn() {} } });
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.closeAllConnections();
+    server.close((err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/** Errors that reached the app's last error handler. */
+let passed: unknown[] = [];
+
+const lastHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+  passed.push(err);
+  res.status(500).type('text/plain').send('passed on');
+};
+
+function postJson(base: string, path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+}
+
+describe('express adapter behind express.json()', () => {
+  let server: Server;
+  let base: string;
+  let weft: Weft;
+
+  before(async () => {
+    weft = makeApp();
+    const app = express();
+    app.use((req, _res, next) => (req.headers['x-boom'] ? next(new Error('boom')) : next()));
+    app.use(express.json({ limit: 200 }));
+    app.use((req, res, next) => {
+      res.locals.user = req.headers['x-user'];
+      next();
+    });
+    app.use(weftMiddleware(weft));
+    app.get('/other', (_req, res) => {
+      res.type('text/plain').send('other get');
+    });
+    app.post('/other', (req, res) => {
+      res.json({ echoed: req.body as unknown });
+    });
+    app.use(weftErrors(weft));
+    app.use(lastHandler);
+    server = createServer(app);
+    base = await listen(server);
+  });
+  after(() => close(server));
+  beforeEach(() => {
+    passed = [];
+  });
+
+  async function blob(): Promise<string> {
+    const { blob } = await weft.render('counter');
+    assert.ok(blob);
+    return blob;
+  }
+
+  it('serves an event from the re-serialised parsed body, with res.locals as locals', async () => {
+    const res = await postJson(base, '/components/counter/', JSON.stringify({ state: await blob(), event: 'increment' }), {
+      'x-user': 'ada',
+    });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.match(text, /<p class="count">1<\/p><p class="user">ada<\/p>/);
+  });
+
+  it('serves assets', async () => {
+    const res = await fetch(`${base}/weft/weft.min.js`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    await res.arrayBuffer();
+  });
+
+  it('calls next() for routes Weft does not serve', async () => {
+    const get = await fetch(`${base}/other`);
+    assert.equal(get.status, 200);
+    assert.equal(await get.text(), 'other get');
+    const post = await postJson(base, '/other', '{"a":1}');
+    assert.deepEqual(await post.json(), { echoed: { a: 1 } });
+    // An unknown asset falls through to Express's own 404.
+    const missing = await fetch(`${base}/weft/nope.js`);
+    assert.equal(missing.status, 404);
+    assert.match(await missing.text(), /Cannot GET \/weft\/nope\.js/);
+    assert.deepEqual(passed, []);
+  });
+
+  it('maps a body-parser parse failure on an event URL to 400 bad_json', async () => {
+    const res = await postJson(base, '/components/counter/', '{"event":');
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.deepEqual(await res.json(), { error: 'body is not valid JSON', code: 'bad_json' });
+    assert.deepEqual(passed, []);
+  });
+
+  it('maps a body-parser size failure on an event URL to 413 too_large', async () => {
+    const body = JSON.stringify({ event: 'increment', payload: { pad: 'x'.repeat(300) } });
+    const res = await postJson(base, '/components/counter/', body);
+    assert.equal(res.status, 413);
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(((await res.json()) as { code: string }).code, 'too_large');
+    assert.deepEqual(passed, []);
+  });
+
+  it('maps an unsupported charset on an event URL to 415 unsupported_media_type', async () => {
+    const res = await postJson(base, '/components/counter/', '{"event":"increment"}', {
+      'content-type': 'application/json; charset=latin1',
+    });
+    const text = await res.text();
+    assert.deepEqual(passed.map((err) => (err as { type?: string }).type), [], 'the parser error was passed on');
+    assert.equal(res.status, 415);
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal((JSON.parse(text) as { code: string }).code, 'unsupported_media_type');
+  });
+
+  it('passes body-parser errors on other URLs to the next error handler', async () => {
+    const bad = await postJson(base, '/other', '{"a":');
+    assert.equal(bad.status, 500);
+    assert.equal(await bad.text(), 'passed on');
+    const big = await postJson(base, '/other', JSON.stringify({ pad: 'x'.repeat(300) }));
+    assert.equal(big.status, 500);
+    await big.text();
+    assert.deepEqual(
+      passed.map((err) => (err as { type?: string }).type),
+      ['entity.parse.failed', 'entity.too.large'],
+    );
+  });
+
+  it('passes other errors on event URLs to the next error handler', async () => {
+    const res = await postJson(base, '/components/counter/', '{"event":"increment"}', { 'x-boom': '1' });
+    assert.equal(res.status, 500);
+    assert.equal(await res.text(), 'passed on');
+    assert.equal(passed.length, 1);
+    assert.equal((passed[0] as Error).message, 'boom');
+  });
+});
+
+describe('express adapter with no body parser', () => {
+  let server: Server;
+  let base: string;
+  let weft: Weft;
+
+  before(async () => {
+    weft = createWeft({ registry, secret: SECRET, mode: 'development', maxBodyBytes: 300 });
+    const app = express();
+    app.use(weftMiddleware(weft, { locals: (req) => ({ user: req.get('x-user') }) }));
+    app.use((_req, res) => {
+      res.status(404).type('text/plain').send('host 404');
+    });
+    server = createServer(app);
+    base = await listen(server);
+  });
+  after(() => close(server));
+
+  it('reads the raw body itself and uses the locals option', async () => {
+    const { blob } = await weft.render('counter');
+    const res = await postJson(base, '/components/counter/', JSON.stringify({ state: blob, event: 'increment' }), {
+      'x-user': 'grace',
+    });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    assert.match(text, /<p class="count">1<\/p><p class="user">grace<\/p>/);
+  });
+
+  it('refuses a raw body over the limit with 413 JSON', async () => {
+    const res = await postJson(base, '/components/counter/', JSON.stringify({ event: 'increment', pad: 'x'.repeat(400) }));
+    assert.equal(res.status, 413);
+    assert.equal(((await res.json()) as { code: string }).code, 'too_large');
+  });
+
+  it('calls next() for unmatched routes', async () => {
+    const res = await fetch(`${base}/nowhere`);
+    assert.equal(res.status, 404);
+    assert.equal(await res.text(), 'host 404');
+  });
+});

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createWeft, type Weft } from '../../core/app.js';
+import { Component } from '../../core/component.js';
+import { html } from '../../core/html.js';
+import { Registry } from '../../core/registry.js';
+import { getAsset } from '../../transport/assets.js';
+import { createFetchHandler } from './index.js';
+
+const SECRET = 'fetch-adapter-test-secret-0123456789abcd';
+
+class Counter extends Component<{ count: number }> {
+  static override events = { increment: true };
+  mount() {
+    return { count: 0 };
+  }
+  increment(): void {
+    this.state.count++;
+  }
+  override render() {
+    const who = `${String(this.context.locals.user ?? '')}@${this.context.request?.ip ?? ''}`;
+    return html`<p class="count">${this.state.count}</p><p class="who">${who}</p>`;
+  }
+}
+
+class Whoami extends Component<{ who: string }> {
+  mount() {
+    return { who: `${String(this.context.locals.user ?? '')}@${this.context.request?.ip ?? ''}` };
+  }
+  override render() {
+    return html`<p>${this.state.who}</p>`;
+  }
+}
+
+const registry = new Registry();
+registry.register('counter', Counter);
+registry.register('whoami', Whoami);
+
+function makeApp(): Weft {
+  return createWeft({ registry, secret: SECRET, mode: 'development', maxBodyBytes: 256 }).view('/whoami', Whoami);
+}
+
+const ORIGIN = 'http://app.test';
+
+function postEvent(body: BodyInit, headers: Record<string, string> = {}): Request {
+  return new Request(`${ORIGIN}/components/counter/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    duplex: 'half',
+  } as RequestInit);
+}
+
+/** A body stream of `chunks` chunks of `size` bytes that records whether it was cancelled. */
+function chunkedBody(chunks: number, size: number): { stream: ReadableStream<Uint8Array>; pulled: () => number; cancelled: () => boolean } {
+  let pulled = 0;
+  let cancelled = false;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (pulled === chunks) return controller.close();
+      pulled++;
+      controller.enqueue(new Uint8Array(size).fill(0x20));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  }, { highWaterMark: 0 });
+  return { stream, pulled: () => pulled, cancelled: () => cancelled };
+}
+
+describe('createFetchHandler', () => {
+  it('dispatches an event and returns the HTML', async () => {
+    const weft = makeApp();
+    const handler = createFetchHandler(weft);
+    const { blob } = await weft.render('counter');
+    const res = await handler(postEvent(JSON.stringify({ state: blob, event: 'increment' })));
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.match(text, /<p class="count">1<\/p>/);
+  });
+
+  it('passes env.ip and env.locals to event handlers', async () => {
+    const weft = makeApp();
+    const handler = createFetchHandler(weft);
+    const { blob } = await weft.render('counter');
+    const res = await handler(postEvent(JSON.stringify({ state: blob, event: 'increment' })), {
+      ip: '192.0.2.9',
+      locals: { user: 'ada' },
+    });
+    assert.match(await res.text(), /<p class="who">ada@192\.0\.2\.9<\/p>/);
+  });
+
+  it('passes env.ip and env.locals to views, defaulting to no ip and no locals', async () => {
+    const handler = createFetchHandler(makeApp());
+    const res = await handler(new Request(`${ORIGIN}/whoami`), { ip: '198.51.100.5', locals: { user: 'grace' } });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), '<p>grace@198.51.100.5</p>');
+    assert.equal(await (await handler(new Request(`${ORIGIN}/whoami`))).text(), '<p>@</p>');
+  });
+
+  it('refuses a streamed body over the limit with 413 and stops reading it', async () => {
+    const handler = createFetchHandler(makeApp());
+    const body = chunkedBody(100, 100);
+    const res = await handler(postEvent(body.stream));
+    assert.equal(res.status, 413);
+    assert.deepEqual(await res.json(), { error: 'request body is over the 256-byte limit', code: 'too_large', limit: 256 });
+    assert.ok(body.pulled() < 100, `read ${body.pulled()} of 100 chunks`);
+    assert.equal(body.cancelled(), true, 'body stream was not cancelled');
+  });
+
+  it('refuses a declared Content-Length over the limit with 413 without reading the body', async () => {
+    const handler = createFetchHandler(makeApp());
+    const body = chunkedBody(1, 10);
+    const res = await handler(postEvent(body.stream, { 'content-length': '1000' }));
+    assert.equal(res.status, 413);
+    assert.equal(((await res.json()) as { code: string }).code, 'too_large');
+    assert.equal(body.pulled(), 0);
+  });
+
+  it('reads a body at the limit', async () => {
+    const weft = makeApp();
+    const handler = createFetchHandler(weft);
+    const { blob } = await weft.render('counter');
+    const json = JSON.stringify({ state: blob, event: 'increment' });
+    const padded = json + ' '.repeat(256 - Buffer.byteLength(json));
+    assert.equal(Buffer.byteLength(padded), 256);
+    assert.equal((await handler(postEvent(padded))).status, 200);
+  });
+
+  it('answers a matching If-None-Match with a 304 that has a null body', async () => {
+    const handler = createFetchHandler(makeApp());
+    const asset = getAsset('htmx.min.js');
+    assert.ok(asset);
+    const res = await handler(new Request(`${ORIGIN}/weft/htmx.min.js`, { headers: { 'if-none-match': asset.etag } }));
+    assert.equal(res.status, 304);
+    assert.equal(res.body, null);
+    assert.equal(res.headers.get('etag'), asset.etag);
+  });
+
+  it('serves an asset, with its bytes on GET and a null body on HEAD', async () => {
+    const handler = createFetchHandler(makeApp());
+    const asset = getAsset('idiomorph.min.js');
+    assert.ok(asset);
+    const get = await handler(new Request(`${ORIGIN}/weft/idiomorph.min.js`));
+    assert.equal(get.status, 200);
+    assert.equal(get.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.deepEqual(Buffer.from(await get.arrayBuffer()), asset.body);
+    const head = await handler(new Request(`${ORIGIN}/weft/idiomorph.min.js`, { method: 'HEAD' }));
+    assert.equal(head.status, 200);
+    assert.equal(head.body, null);
+    assert.equal(head.headers.get('etag'), asset.etag);
+  });
+
+  it('returns Weft refusals as JSON responses with their headers', async () => {
+    const handler = createFetchHandler(makeApp());
+    const res = await handler(new Request(`${ORIGIN}/components/counter/`));
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get('allow'), 'POST');
+    assert.equal(((await res.json()) as { code: string }).code, 'method_not_allowed');
+  });
+
+  it('calls the fallback for requests no Weft route matches', async () => {
+    const seen: string[] = [];
+    const handler = createFetchHandler(makeApp(), {
+      fallback: async (request) => {
+        seen.push(`${request.method} ${new URL(request.url).pathname}`);
+        return new Response('from the host', { status: 418 });
+      },
+    });
+    const res = await handler(new Request(`${ORIGIN}/elsewhere`, { method: 'POST', body: 'x' }));
+    assert.equal(res.status, 418);
+    assert.equal(await res.text(), 'from the host');
+    assert.deepEqual(seen, ['POST /elsewhere']);
+    assert.equal((await handler(new Request(`${ORIGIN}/whoami`))).status, 200);
+    assert.deepEqual(seen, ['POST /elsewhere']);
+  });
+
+  it('answers unmatched requests with 404 JSON not_found by default', async () => {
+    const handler = createFetchHandler(makeApp());
+    const res = await handler(new Request(`${ORIGIN}/elsewhere?x=1`));
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.deepEqual(await res.json(), { error: 'no route for GET /elsewhere', code: 'not_found' });
+  });
+});

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { page, scripts } from './document.js';
+import { html, raw, SafeHtml } from './html.js';
+
+function indexOf(text: string, part: string): number {
+  const i = text.indexOf(part);
+  assert.notEqual(i, -1, `missing ${part}`);
+  return i;
+}
+
+describe('scripts', () => {
+  it('defaults to /weft and lists the three scripts in load order, deferred', () => {
+    const out = scripts();
+    assert.ok(out instanceof SafeHtml);
+    assert.equal(
+      out.value,
+      '<script defer src="/weft/htmx.min.js"></script>\n' +
+        '<script defer src="/weft/idiomorph.min.js"></script>\n' +
+        '<script defer src="/weft/weft.min.js"></script>',
+    );
+  });
+
+  it('uses the given assets path, escaped', () => {
+    assert.match(scripts('/static').value, /src="\/static\/htmx\.min\.js"/);
+    const out = scripts('/a"><script>x</script>').value;
+    assert.ok(!out.includes('"><script>x'), out);
+    assert.match(out, /src="\/a&quot;&gt;&lt;script&gt;x&lt;\/script&gt;\/htmx\.min\.js"/);
+  });
+});
+
+describe('page', () => {
+  it('builds a full document: doctype, escaped title, scripts, head and body', () => {
+    const out = page({
+      title: 'Tom & <Jerry> "quoted"',
+      head: raw('<style>p { color: red }</style>'),
+      body: html`<main>${'<b>'}</main>`,
+      assetsPath: '/assets',
+    });
+    assert.ok(out instanceof SafeHtml);
+    const text = out.value;
+    assert.ok(text.startsWith('<!doctype html>\n<html lang="en">'), text.slice(0, 40));
+    assert.match(text, /<meta charset="utf-8">/);
+    assert.match(text, /<title>Tom &amp; &lt;Jerry&gt; &quot;quoted&quot;<\/title>/);
+
+    const htmx = indexOf(text, '<script defer src="/assets/htmx.min.js"></script>');
+    const idiomorph = indexOf(text, '<script defer src="/assets/idiomorph.min.js"></script>');
+    const client = indexOf(text, '<script defer src="/assets/weft.min.js"></script>');
+    assert.ok(htmx < idiomorph && idiomorph < client, 'scripts out of order');
+
+    const headEnd = indexOf(text, '</head>');
+    const style = indexOf(text, '<style>p { color: red }</style>');
+    assert.ok(client < style && style < headEnd, 'head markup not inside <head> after the scripts');
+
+    const bodyStart = indexOf(text, '<body>');
+    const main = indexOf(text, '<main>&lt;b&gt;</main>');
+    assert.ok(headEnd < bodyStart && bodyStart < main && main < indexOf(text, '</body>'));
+    assert.ok(text.trimEnd().endsWith('</html>'));
+  });
+
+  it('defaults the assets path to /weft and leaves out a missing head', () => {
+    const text = page({ title: 't', body: html`<p>x</p>` }).value;
+    assert.match(text, /src="\/weft\/htmx\.min\.js"/);
+    assert.ok(!text.includes('undefined'), text);
+    assert.match(text, /<\/script>\n\n<\/head>/);
+  });
+
+  it('sets and escapes lang', () => {
+    assert.match(page({ title: 't', body: html``, lang: 'fr' }).value, /<html lang="fr">/);
+    assert.match(page({ title: 't', body: html``, lang: 'x"y' }).value, /<html lang="x&quot;y">/);
+  });
+
+  it('escapes a plain string passed where SafeHtml is expected', () => {
+    const body = '<script>alert(1)</script>' as unknown as SafeHtml;
+    const text = page({ title: 't', body }).value;
+    assert.ok(!text.includes('<script>alert'), text);
+    assert.match(text, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  });
+});

@@ -1,0 +1,512 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createWeft, type Weft, type WeftOptions } from '../core/app.js';
+import { Component } from '../core/component.js';
+import { WeftError } from '../core/errors.js';
+import { html } from '../core/html.js';
+import { Registry } from '../core/registry.js';
+import type { StandardSchemaV1 } from '../core/schema.js';
+import { isWeftError } from '../testing/index.js';
+import { getAsset } from './assets.js';
+import { createHttpHandler, type HttpRequest, type HttpResponse, jsonError, parseEventBody } from './http.js';
+
+const SECRET = 'http-test-secret-0123456789abcdefghijk';
+const OTHER_SECRET = 'http-test-other-secret-0123456789abcdef';
+
+class Counter extends Component<{ count: number }> {
+  static override events = { increment: true };
+  mount() {
+    return { count: 0 };
+  }
+  increment(): void {
+    this.state.count++;
+  }
+  override render() {
+    const who = `${String(this.context.locals.user ?? '')}@${this.context.request?.ip ?? ''}`;
+    return html`<p class="count">${this.state.count}</p><p class="who">${who}</p>`;
+  }
+}
+
+class Hello extends Component<{ page: string; q: string; who: string }, Record<string, string>> {
+  mount() {
+    const who = `${String(this.context.locals.user ?? '')}@${this.context.request?.ip ?? ''}`;
+    return { page: this.params.page ?? '', q: this.params.q ?? '', who };
+  }
+  override render() {
+    return html`<p>page=${this.state.page} q=${this.state.q} who=${this.state.who}</p>`;
+  }
+}
+
+/** A params schema that fails in an unexpected way (not a validation issue). */
+const explodingSchema: StandardSchemaV1 = {
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    validate() {
+      throw new Error('schema exploded: secret detail');
+    },
+  },
+};
+
+class Exploding extends Component<Record<string, never>> {
+  static override paramsSchema = explodingSchema;
+  mount() {
+    return {};
+  }
+  override render() {
+    return html`never`;
+  }
+}
+
+const registry = new Registry();
+registry.register('counter', Counter);
+registry.register('hello', Hello);
+registry.register('exploding', Exploding);
+
+interface Logged {
+  errors: unknown[][];
+}
+
+function makeApp(options: Partial<WeftOptions> = {}): Weft & { logged: Logged } {
+  const logged: Logged = { errors: [] };
+  const weft = createWeft({
+    registry,
+    secret: SECRET,
+    mode: 'development',
+    logger: { error: (...args: unknown[]) => void logged.errors.push(args), warn() {} },
+    ...options,
+  });
+  weft.view('/hello/:page', Hello).view('/explode', Exploding);
+  return Object.assign(weft, { logged });
+}
+
+/** A hand-built request that counts how often its body is read. */
+interface FakeRequest extends HttpRequest {
+  bodyCalls: number[];
+}
+
+interface FakeOptions {
+  headers?: Record<string, string | undefined>;
+  /** The body text, or what `body()` throws. */
+  body?: string | Error;
+  ip?: string;
+  locals?: Record<string, unknown>;
+}
+
+function request(method: string, path: string, options: FakeOptions = {}): FakeRequest {
+  const req: FakeRequest = {
+    method,
+    url: new URL(path, 'http://app.test'),
+    headers: { host: 'app.test', ...options.headers },
+    ip: options.ip ?? '203.0.113.7',
+    locals: options.locals,
+    bodyCalls: [],
+    async body(limit: number): Promise<string> {
+      req.bodyCalls.push(limit);
+      if (options.body instanceof Error) throw options.body;
+      return options.body ?? '';
+    },
+  };
+  return req;
+}
+
+function post(name: string, body: unknown, options: FakeOptions = {}): FakeRequest {
+  return request('POST', `/components/${name}/`, {
+    ...options,
+    headers: { 'content-type': 'application/json', ...options.headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+function defined(res: HttpResponse | undefined): HttpResponse {
+  assert.ok(res, 'handler returned undefined');
+  return res;
+}
+
+/** Asserts a JSON refusal and returns its parsed body. */
+function refusal(res: HttpResponse | undefined, status: number, code: string): Record<string, unknown> {
+  const r = defined(res);
+  assert.equal(r.headers['content-type'], 'application/json; charset=utf-8');
+  assert.equal(typeof r.body, 'string');
+  const body = JSON.parse(r.body as string) as Record<string, unknown>;
+  assert.equal(r.status, status, `status (${String(body.code)}: ${String(body.error)})`);
+  assert.equal(body.code, code);
+  assert.equal(typeof body.error, 'string');
+  return body;
+}
+
+function textOf(res: HttpResponse | undefined): string {
+  const r = defined(res);
+  assert.equal(typeof r.body, 'string');
+  return r.body as string;
+}
+
+async function blobOf(weft: Weft): Promise<string> {
+  const { blob } = await weft.render('counter');
+  assert.ok(blob);
+  return blob;
+}
+
+describe('parseEventBody', () => {
+  it('turns a single event into one call with empty payload and updates by default', () => {
+    assert.deepEqual(parseEventBody('counter', { state: 's', event: 'increment' }, 10), {
+      component: 'counter',
+      state: 's',
+      events: [{ event: 'increment', payload: {} }],
+      updates: {},
+    });
+  });
+
+  it('keeps payload and updates', () => {
+    const req = parseEventBody('counter', { state: 's', event: 'add', payload: { by: 2 }, updates: { note: 'x' } }, 10);
+    assert.deepEqual(req.events, [{ event: 'add', payload: { by: 2 } }]);
+    assert.deepEqual(req.updates, { note: 'x' });
+  });
+
+  it('accepts a batch of events, in order', () => {
+    const req = parseEventBody('counter', { events: [{ event: 'a' }, { event: 'b', payload: { n: 1 } }] }, 10);
+    assert.deepEqual(req.events, [
+      { event: 'a', payload: {} },
+      { event: 'b', payload: { n: 1 } },
+    ]);
+    assert.equal(req.state, undefined);
+  });
+
+  it('refuses a body that is not a JSON object', () => {
+    for (const body of [null, [], 'increment', 42]) {
+      assert.throws(() => parseEventBody('counter', body, 10), isWeftError(400, 'bad_request'));
+    }
+  });
+
+  it('refuses "event" and "events" together', () => {
+    assert.throws(
+      () => parseEventBody('counter', { event: 'a', events: [] }, 10),
+      (err: unknown) => isWeftError(400, 'bad_request')(err) && /either "event" or "events"/.test((err as Error).message),
+    );
+  });
+
+  it('refuses "events" that is not an array, and entries that are not objects', () => {
+    assert.throws(() => parseEventBody('counter', { events: { event: 'a' } }, 10), /"events" must be an array/);
+    assert.throws(() => parseEventBody('counter', { events: [{ event: 'a' }, 'b'] }, 10), /events\[1\] must be an object/);
+  });
+
+  it('refuses a body naming no event', () => {
+    assert.throws(() => parseEventBody('counter', { state: 's' }, 10), isWeftError(400, 'bad_request'));
+    assert.throws(() => parseEventBody('counter', {}, 10), /names no "event"/);
+  });
+
+  it('refuses a non-string event and a non-object payload, naming where', () => {
+    assert.throws(() => parseEventBody('counter', { event: 1 }, 10), { name: 'WeftError', message: '"event" must be a string' });
+    assert.throws(() => parseEventBody('counter', { event: 'a', payload: [1] }, 10), /"payload" must be a JSON object/);
+    assert.throws(() => parseEventBody('counter', { event: 'a', payload: null }, 10), isWeftError(400, 'bad_request'));
+    assert.throws(() => parseEventBody('counter', { events: [{ event: 'a' }, { event: 2 }] }, 10), /"events\[1\]\.event" must be a string/);
+    assert.throws(
+      () => parseEventBody('counter', { events: [{ event: 'a', payload: 'x' }] }, 10),
+      /"events\[0\]\.payload" must be a JSON object/,
+    );
+  });
+
+  it('refuses more events than the limit, with the limit in the details', () => {
+    const events = [{ event: 'a' }, { event: 'b' }, { event: 'c' }];
+    assert.doesNotThrow(() => parseEventBody('counter', { events }, 3));
+    assert.throws(
+      () => parseEventBody('counter', { events }, 2),
+      (err: unknown) => isWeftError(400, 'too_many_events')(err) && (err as WeftError).details?.limit === 2,
+    );
+  });
+
+  it('refuses updates that are not an object', () => {
+    for (const updates of [null, [], 'x']) {
+      assert.throws(() => parseEventBody('counter', { event: 'a', updates }, 10), /"updates" must be an object/);
+    }
+  });
+});
+
+describe('jsonError', () => {
+  it('renders status, JSON body with details, no-store and the error\'s headers', () => {
+    const res = jsonError(new WeftError(429, 'throttled', 'slow down', { retryAfter: 5 }, { 'retry-after': '5' }));
+    assert.equal(res.status, 429);
+    assert.deepEqual(res.headers, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'retry-after': '5',
+    });
+    assert.deepEqual(JSON.parse(res.body as string), { error: 'slow down', code: 'throttled', retryAfter: 5 });
+  });
+
+  it('works without details or headers', () => {
+    const res = jsonError(new WeftError(404, 'not_found', 'nope'));
+    assert.equal(res.status, 404);
+    assert.equal(Object.keys(res.headers).length, 2);
+    assert.equal(res.body, '{"error":"nope","code":"not_found"}');
+  });
+});
+
+describe('createHttpHandler', () => {
+  describe('routing', () => {
+    it('dispatches an event posted to the event URL and returns the new HTML', async () => {
+      const weft = makeApp();
+      const handle = createHttpHandler(weft);
+      const req = post('counter', { state: await blobOf(weft), event: 'increment' }, { locals: { user: 'ada' } });
+      const res = defined(await handle(req));
+      assert.equal(res.status, 200, textOf(res));
+      assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
+      assert.equal(res.headers['cache-control'], 'no-store');
+      assert.match(textOf(res), /weft="counter"/);
+      assert.match(textOf(res), /<p class="count">1<\/p>/);
+      assert.match(textOf(res), /<p class="who">ada@203\.0\.113\.7<\/p>/);
+      assert.deepEqual(req.bodyCalls, [weft.limits.maxBodyBytes]);
+    });
+
+    it('accepts the event URL without its trailing slash and a JSON charset', async () => {
+      const weft = makeApp();
+      const handle = createHttpHandler(weft);
+      const req = post('counter', { state: await blobOf(weft), event: 'increment' }, {
+        headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+      });
+      req.url = new URL('http://app.test/components/counter');
+      assert.equal(defined(await handle(req)).status, 200);
+    });
+
+    it('escapes the base path, so regex characters in it match only themselves', async () => {
+      const weft = makeApp({ basePath: '/api.v1/' });
+      const handle = createHttpHandler(weft);
+      const good = post('counter', { state: await blobOf(weft), event: 'increment' });
+      good.url = new URL('http://app.test/api.v1/counter/');
+      assert.equal(defined(await handle(good)).status, 200);
+      const bad = post('counter', { state: await blobOf(weft), event: 'increment' });
+      bad.url = new URL('http://app.test/apiXv1/counter/');
+      assert.equal(await handle(bad), undefined);
+      assert.deepEqual(bad.bodyCalls, []);
+    });
+
+    it('serves the assets under the assets path', async () => {
+      const handle = createHttpHandler(makeApp());
+      for (const file of ['htmx.min.js', 'idiomorph.min.js', 'weft.min.js']) {
+        const asset = getAsset(file);
+        assert.ok(asset);
+        const res = defined(await handle(request('GET', `/weft/${file}`)));
+        assert.equal(res.status, 200);
+        assert.equal(res.body, asset.body);
+        assert.equal(res.headers['content-type'], 'text/javascript; charset=utf-8');
+        assert.equal(res.headers.etag, asset.etag);
+        assert.equal(res.headers['cache-control'], 'public, max-age=3600');
+      }
+    });
+
+    it('serves assets from a custom assets path', async () => {
+      const handle = createHttpHandler(makeApp({ assetsPath: '/static/weft/' }));
+      assert.equal(defined(await handle(request('GET', '/static/weft/htmx.min.js'))).status, 200);
+      assert.equal(await handle(request('GET', '/weft/htmx.min.js')), undefined);
+    });
+
+    it('renders a view, with path parameters winning over the query string', async () => {
+      const handle = createHttpHandler(makeApp());
+      const res = defined(await handle(request('GET', '/hello/2?page=9&q=a%20b', { locals: { user: 'bob' }, ip: '10.0.0.1' })));
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
+      assert.equal(res.headers['cache-control'], 'no-store');
+      assert.equal(textOf(res), '<p>page=2 q=a b who=bob@10.0.0.1</p>');
+    });
+
+    it('decodes path parameters and refuses malformed percent-encoding with 400', async () => {
+      const handle = createHttpHandler(makeApp());
+      assert.match(textOf(await handle(request('GET', '/hello/a%2Fb'))), /page=a\/b /);
+      const body = refusal(await handle(request('GET', '/hello/%E0%A4%A')), 400, 'bad_request');
+      assert.match(String(body.error), /percent-encoding/);
+    });
+
+    it('returns undefined when no route matches', async () => {
+      const handle = createHttpHandler(makeApp());
+      assert.equal(await handle(request('GET', '/nowhere')), undefined);
+      assert.equal(await handle(request('HEAD', '/nowhere')), undefined);
+      assert.equal(await handle(request('GET', '/weft/nope.js')), undefined);
+      assert.equal(await handle(request('GET', '/weft/../package.json')), undefined);
+      assert.equal(await handle(request('GET', '/components/counter/extra/')), undefined);
+      // Only GET and HEAD reach assets and views.
+      assert.equal(await handle(request('POST', '/weft/htmx.min.js')), undefined);
+      assert.equal(await handle(request('POST', '/hello/1')), undefined);
+      assert.equal(await handle(request('DELETE', '/nowhere')), undefined);
+    });
+  });
+
+  describe('event refusals', () => {
+    it('refuses other methods with 405 and an Allow header', async () => {
+      const handle = createHttpHandler(makeApp());
+      for (const method of ['GET', 'PUT', 'HEAD']) {
+        const req = request(method, '/components/counter/');
+        const res = await handle(req);
+        const body = refusal(res, 405, 'method_not_allowed');
+        assert.equal(defined(res).headers.allow, 'POST');
+        assert.match(String(body.error), new RegExp(`not ${method}`));
+        assert.deepEqual(req.bodyCalls, []);
+      }
+    });
+
+    it('refuses an unknown or ill-named component with 404', async () => {
+      const handle = createHttpHandler(makeApp());
+      refusal(await handle(post('nope', { event: 'x' })), 404, 'unknown_component');
+      refusal(await handle(post('Counter', { event: 'x' })), 404, 'unknown_component');
+    });
+
+    it('refuses a content type other than application/json with 415', async () => {
+      const handle = createHttpHandler(makeApp());
+      const plain = post('counter', { event: 'increment' }, { headers: { 'content-type': 'text/plain' } });
+      const body = refusal(await handle(plain), 415, 'unsupported_media_type');
+      assert.match(String(body.error), /not text\/plain/);
+      assert.deepEqual(plain.bodyCalls, []);
+      const none = post('counter', { event: 'increment' }, { headers: { 'content-type': undefined } });
+      assert.match(String(refusal(await handle(none), 415, 'unsupported_media_type').error), /not empty/);
+    });
+
+    it('refuses a cross-site request with 403 before reading the body', async () => {
+      const handle = createHttpHandler(makeApp());
+      const req = post('counter', { event: 'increment' }, { headers: { origin: 'https://evil.example' } });
+      refusal(await handle(req), 403, 'csrf');
+      assert.deepEqual(req.bodyCalls, []);
+    });
+
+    it('refuses a declared Content-Length over the limit with 413 without reading the body', async () => {
+      const weft = makeApp({ maxBodyBytes: 100 });
+      const handle = createHttpHandler(weft);
+      const req = post('counter', { event: 'increment' }, { headers: { 'content-length': '101' } });
+      const body = refusal(await handle(req), 413, 'too_large');
+      assert.equal(body.limit, 100);
+      assert.deepEqual(req.bodyCalls, [], 'body() was called');
+      // At the limit, the body is read.
+      const ok = post('counter', { state: await blobOf(weft), event: 'increment' }, { headers: { 'content-length': '100' } });
+      assert.equal(defined(await handle(ok)).status, 200);
+      assert.deepEqual(ok.bodyCalls, [100]);
+    });
+
+    it('passes on a 413 thrown by body() mid-read', async () => {
+      const handle = createHttpHandler(makeApp({ maxBodyBytes: 100 }));
+      const tooLarge = new WeftError(413, 'too_large', 'request body is over the 100-byte limit', { limit: 100 });
+      const fake = request('POST', '/components/counter/', { headers: { 'content-type': 'application/json' }, body: tooLarge });
+      const res = await handle(fake);
+      assert.deepEqual(refusal(res, 413, 'too_large'), { error: 'request body is over the 100-byte limit', code: 'too_large', limit: 100 });
+      assert.deepEqual(fake.bodyCalls, [100]);
+    });
+
+    it('refuses invalid and too deeply nested JSON with 400', async () => {
+      const handle = createHttpHandler(makeApp({ maxDepth: 3 }));
+      refusal(await handle(post('counter', '{"event":')), 400, 'bad_json');
+      refusal(await handle(post('counter', '{"event":"x","__proto__":{"a":1}}')), 400, 'bad_json');
+      refusal(await handle(post('counter', { event: 'x', payload: { a: { b: { c: 1 } } } })), 400, 'too_deep');
+    });
+
+    it('refuses a malformed event request with 400 before dispatching', async () => {
+      const handle = createHttpHandler(makeApp());
+      refusal(await handle(post('counter', [])), 400, 'bad_request');
+      refusal(await handle(post('counter', { event: 'increment', payload: 3 })), 400, 'bad_request');
+    });
+
+    it('returns a WeftError from dispatch as JSON without logging it', async () => {
+      const weft = makeApp();
+      const handle = createHttpHandler(weft);
+      refusal(await handle(post('counter', { event: 'increment' })), 400, 'state_missing');
+      refusal(await handle(post('counter', { state: await blobOf(weft), event: 'nope' })), 400, 'unknown_event');
+      assert.deepEqual(weft.logged.errors, []);
+    });
+  });
+
+  describe('signature throttle', () => {
+    async function forged(): Promise<string> {
+      const other = createWeft({ registry, secret: OTHER_SECRET, mode: 'development' });
+      const { blob } = await other.render('counter');
+      assert.ok(blob);
+      return blob;
+    }
+
+    it('refuses a client over the bad-signature limit with 429 before reading its body', async () => {
+      const weft = makeApp({ signatureFailures: { points: 2, durationSeconds: 60 } });
+      const handle = createHttpHandler(weft);
+      const bad = { state: await forged(), event: 'increment' };
+      refusal(await handle(post('counter', bad, { ip: '198.51.100.1' })), 400, 'state_signature');
+      refusal(await handle(post('counter', { state: 'v1.garbage', event: 'increment' }, { ip: '198.51.100.1' })), 400, 'state_malformed');
+
+      const blocked = post('counter', { state: await blobOf(weft), event: 'increment' }, { ip: '198.51.100.1' });
+      const res = await handle(blocked);
+      const body = refusal(res, 429, 'throttled');
+      assert.deepEqual(blocked.bodyCalls, [], 'body() was called for a throttled client');
+      assert.equal(typeof body.retryAfter, 'number');
+      assert.ok((body.retryAfter as number) >= 1 && (body.retryAfter as number) <= 60);
+      assert.equal(defined(res).headers['retry-after'], String(body.retryAfter));
+
+      // Another client is unaffected.
+      const other = post('counter', { state: await blobOf(weft), event: 'increment' }, { ip: '198.51.100.2' });
+      assert.equal(defined(await handle(other)).status, 200);
+      assert.equal(other.bodyCalls.length, 1);
+    });
+
+    it('counts only forgery-like failures, not other refusals', async () => {
+      const weft = makeApp({ signatureFailures: { points: 1, durationSeconds: 60 } });
+      const handle = createHttpHandler(weft);
+      const ip = '198.51.100.3';
+      for (let i = 0; i < 3; i++) {
+        refusal(await handle(post('counter', { event: 'increment' }, { ip })), 400, 'state_missing');
+        refusal(await handle(post('counter', { state: await blobOf(weft), event: 'nope' }, { ip })), 400, 'unknown_event');
+      }
+      assert.equal(defined(await handle(post('counter', { state: await blobOf(weft), event: 'increment' }, { ip }))).status, 200);
+    });
+
+    it('keeps a separate throttle per handler', async () => {
+      const weft = makeApp({ signatureFailures: { points: 1, durationSeconds: 60 } });
+      const first = createHttpHandler(weft);
+      const ip = '198.51.100.4';
+      refusal(await first(post('counter', { state: await forged(), event: 'increment' }, { ip })), 400, 'state_signature');
+      refusal(await first(post('counter', { state: await blobOf(weft), event: 'increment' }, { ip })), 429, 'throttled');
+      const second = createHttpHandler(weft);
+      assert.equal(defined(await second(post('counter', { state: await blobOf(weft), event: 'increment' }, { ip }))).status, 200);
+    });
+  });
+
+  describe('unexpected errors', () => {
+    it('turns a non-WeftError thrown from a view into 500 "internal error" and logs it', async () => {
+      const weft = makeApp();
+      const handle = createHttpHandler(weft);
+      const body = refusal(await handle(request('GET', '/explode')), 500, 'handler_error');
+      assert.deepEqual(body, { error: 'internal error', code: 'handler_error' });
+      assert.equal(weft.logged.errors.length, 1);
+      const [message, err] = weft.logged.errors[0] as [string, Error];
+      assert.equal(message, 'Weft: unexpected error');
+      assert.ok(err instanceof Error);
+      assert.equal(err.message, 'schema exploded: secret detail');
+    });
+
+    it('turns a non-WeftError from body() into 500 and logs it', async () => {
+      const weft = makeApp();
+      const handle = createHttpHandler(weft);
+      const reset = new Error('socket hang up');
+      const req = request('POST', '/components/counter/', { headers: { 'content-type': 'application/json' }, body: reset });
+      assert.deepEqual(refusal(await handle(req), 500, 'handler_error'), { error: 'internal error', code: 'handler_error' });
+      assert.deepEqual(weft.logged.errors, [['Weft: unexpected error', reset]]);
+    });
+  });
+
+  describe('assets', () => {
+    it('answers HEAD with the headers and an empty body', async () => {
+      const handle = createHttpHandler(makeApp());
+      const asset = getAsset('htmx.min.js');
+      assert.ok(asset);
+      const res = defined(await handle(request('HEAD', '/weft/htmx.min.js')));
+      assert.equal(res.status, 200);
+      assert.equal(res.body, '');
+      assert.equal(res.headers.etag, asset.etag);
+      assert.equal(res.headers['content-type'], 'text/javascript; charset=utf-8');
+    });
+
+    it('answers a matching If-None-Match with 304 and no body', async () => {
+      const handle = createHttpHandler(makeApp());
+      const asset = getAsset('weft.min.js');
+      assert.ok(asset);
+      const res = defined(await handle(request('GET', '/weft/weft.min.js', { headers: { 'if-none-match': asset.etag } })));
+      assert.equal(res.status, 304);
+      assert.equal(res.body, '');
+      assert.equal(res.headers.etag, asset.etag);
+      const stale = defined(await handle(request('GET', '/weft/weft.min.js', { headers: { 'if-none-match': '"stale"' } })));
+      assert.equal(stale.status, 200);
+      assert.equal(stale.body, asset.body);
+    });
+  });
+});
