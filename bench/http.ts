@@ -8,68 +8,39 @@
  *   BENCH_PROF=<dir> tsx bench/http.ts   # also writes each server's .cpuprofile to <dir>
  */
 import { fork } from 'node:child_process';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serve } from 'weft/node';
+import { baselineBody, baselineEvent, weftCounter } from './fixture.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const CONCURRENCY = 8;
-const SECRET = 'bench-secret-bench-secret-bench-secret!!';
-const ITEMS = Array.from({ length: 20 }, (_, i) => ({ id: i, name: `Item <${i}> & "friends"` }));
 
 type Kind = 'weft' | 'baseline';
 
 async function serveWeft(): Promise<{ port: number; body: string }> {
-  const { Component, createWeft, html, Registry } = await import('weft');
-  const { serve } = await import('weft/node');
-  class Counter extends Component<{ count: number; items: typeof ITEMS }> {
-    static override events = { increment: true };
-    mount() {
-      return { count: 0, items: ITEMS };
-    }
-    increment() {
-      this.state.count++;
-    }
-    override render() {
-      return html`<p>Count: ${this.state.count}</p><ul>${this.state.items.map((i) => html`<li data-id="${i.id}">${i.name}</li>`)}</ul>
-<button ${this.on('increment')}>+1</button>`;
-    }
-  }
-  const registry = new Registry();
-  registry.register('counter', Counter);
-  const weft = createWeft({ registry, secret: SECRET, mode: 'production' });
+  const { weft, body } = await weftCounter();
   const server = await serve(weft, { port: 0, hostname: '127.0.0.1' });
-  const first = await weft.render('counter');
-  return { port: (server.address() as AddressInfo).port, body: JSON.stringify({ event: 'increment', payload: {}, state: first.blob }) };
+  return { port: (server.address() as AddressInfo).port, body };
 }
 
 async function serveBaseline(): Promise<{ port: number; body: string }> {
-  const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ESC[c] as string);
-  const sign = (data: string) => createHmac('sha256', SECRET).update(data).digest('base64url');
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const msg = JSON.parse(Buffer.concat(chunks).toString()) as { state: string; event: string };
-      const [payload = '', sig = ''] = msg.state.split('.');
-      if (!timingSafeEqual(Buffer.from(sign(payload)), Buffer.from(sig))) {
+      let out: string;
+      try {
+        out = baselineEvent(Buffer.concat(chunks).toString());
+      } catch {
         res.writeHead(400).end();
         return;
       }
-      const state = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { count: number; items: typeof ITEMS };
-      if (msg.event === 'increment') state.count++;
-      let inner = `<p>Count: ${state.count}</p><ul>`;
-      for (const i of state.items) inner += `<li data-id="${i.id}">${esc(i.name)}</li>`;
-      inner += `</ul>\n<button hx-post="/components/counter/" hx-vals="${esc('{"event":"increment"}')}">+1</button>`;
-      const next = Buffer.from(JSON.stringify(state)).toString('base64url');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<div id="c" weft-state="${next}.${sign(next)}">${inner}</div>`);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(out);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const payload = Buffer.from(JSON.stringify({ count: 0, items: ITEMS })).toString('base64url');
-  return { port: (server.address() as AddressInfo).port, body: JSON.stringify({ event: 'increment', state: `${payload}.${sign(payload)}` }) };
+  return { port: (server.address() as AddressInfo).port, body: baselineBody() };
 }
 
 // ── child: serve, then report CPU used since the parent said "start" ──────────
