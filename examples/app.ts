@@ -9,6 +9,7 @@ import { Counter } from './counter/counter.js';
 import { Cart } from './shop/cart.js';
 import { Product } from './shop/product.js';
 import { openCatalog } from './shop/catalog.js';
+import { exampleStyles } from './style.js';
 
 class IndexPage extends Component<Record<string, never>> {
   mount() {
@@ -16,6 +17,7 @@ class IndexPage extends Component<Record<string, never>> {
   }
   override render() {
     return page({
+      head: exampleStyles,
       title: 'Weft examples',
       body: html`<main>
 <h1>Weft examples</h1>
@@ -36,6 +38,7 @@ class CounterPage extends Component<Record<string, never>> {
   }
   override async render() {
     return page({
+      head: exampleStyles,
       title: 'Counter',
       body: html`<main><p><a href="/">← Examples</a></p><h1>Counter</h1>${await this.child(Counter)}</main>`,
     });
@@ -48,6 +51,7 @@ class CartPage extends Component<Record<string, never>> {
   }
   override async render() {
     return page({
+      head: exampleStyles,
       title: 'Cart',
       body: html`<main><p><a href="/">← Examples</a></p><h1>Cart</h1>
 <div id="cart">${await this.child(Cart)}</div>
@@ -62,6 +66,7 @@ class ProductPage extends Component<Record<string, never>, { productId: string }
   }
   override async render() {
     return page({
+      head: exampleStyles,
       title: 'Product',
       body: html`<main><p><a href="/">← Examples</a></p>${await this.child(Product, { productId: this.params.productId })}</main>`,
     });

@@ -6,6 +6,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { Component, html, page } from 'weft';
 import { z } from 'zod';
+import { exampleStyles } from '../style.js';
 import { type Contact, contactsPage } from './db.js';
 
 export const PER_PAGE = 3;
@@ -57,6 +58,7 @@ export class ContactsPage extends Component<Record<string, never>> {
 
   override async render() {
     return page({
+      head: exampleStyles,
       title: 'Contacts — click to load',
       body: html`<main>
 <p><a href="/">← Examples</a></p>

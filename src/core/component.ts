@@ -183,6 +183,11 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
     if (!isDeclaredEvent(this.constructor as ComponentClass, event)) {
       throw new Error(`on(): component "${this.name}" declares no event ${JSON.stringify(event)}`);
     }
+    if (payload && Object.hasOwn(payload, 'event')) {
+      // hx-vals' "event" key names the event (P5.2), so a payload field of that name
+      // would be silently replaced: refuse it where the template is written.
+      throw new Error(`on(): payload key "event" is reserved for the event name (component "${this.name}")`);
+    }
     const vals = JSON.stringify({ ...payload, event });
     let out = ` hx-post="${escapeHtml(this.endpoint)}" hx-vals="${escapeHtml(vals)}"`;
     if (options?.trigger) out += ` hx-trigger="${escapeHtml(options.trigger)}"`;

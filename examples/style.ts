@@ -1,0 +1,28 @@
+/**
+ * One small stylesheet shared by the example pages, passed to `page({ head })`.
+ * Kept inline so the examples need no static-file route; a component that owns
+ * its CSS would ship it with the component instead.
+ */
+import { html } from 'weft';
+
+export const exampleStyles = html`<style>
+  :root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
+  body { margin: 0; }
+  main { max-width: 44rem; margin: 2rem auto; padding: 0 1rem; }
+  a { color: #2563eb; }
+  button { font: inherit; padding: .3rem .8rem; border-radius: .4rem; border: 1px solid #94a3b8; background: Canvas; color: CanvasText; cursor: pointer; }
+  button:hover:not(:disabled) { border-color: #2563eb; }
+  button:disabled { opacity: .45; cursor: not-allowed; }
+  button.primary, button.add-to-cart:not(:disabled) { background: #2563eb; border-color: #2563eb; color: white; }
+  button.selected { outline: 2px solid #2563eb; outline-offset: 1px; }
+  .htmx-request { opacity: .7; transition: opacity .2s; }
+  .sizes { display: flex; gap: .5rem; margin: 1rem 0; }
+  .low-stock { display: block; font-size: .75rem; color: #b45309; }
+  .error { color: #b91c1c; }
+  .brand, .description { color: GrayText; margin: 0; }
+  .price { font-size: 1.25rem; font-weight: 600; }
+  output.count { font-size: 2rem; font-weight: 600; }
+  table { border-collapse: collapse; width: 100%; }
+  th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #cbd5e1; }
+  .items { padding-left: 1.2rem; }
+</style>`;
