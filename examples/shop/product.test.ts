@@ -67,6 +67,15 @@ describe('Product', () => {
     assert.match(html, /Added to Cart ✓/);
   });
 
+  it('refuses browser updates to any field, so a size cannot skip the stock check', async () => {
+    const product = await mount(1);
+    for (const updates of [{ selectedSize: 'XXL' }, { selectedSize: 'S' }, { inCart: true }, { price: '0.01' }]) {
+      await assert.rejects(product.fire('addToCart', undefined, { updates }), isWeftError(400, 'locked_field'));
+    }
+    assert.equal(product.state.selectedSize, null);
+    assert.equal(product.state.inCart, false);
+  });
+
   it('validates the size payload', async () => {
     const product = await mount(1);
     await assert.rejects(product.fire('selectSize', { size: 7 as unknown as string }), isWeftError(422, 'invalid_payload'));

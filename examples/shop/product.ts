@@ -35,6 +35,10 @@ export class Product extends Component<ProductState, { productId: number }> {
     addToCart: true,
   };
   static override tagName = 'section';
+  // The template binds no input, so no field is the browser's to write: an
+  // `updates` of selectedSize would skip selectSize's stock check, and one of
+  // inCart or price would skip the handlers altogether.
+  static override locked = ['id', 'name', 'brand', 'price', 'description', 'sizes', 'selectedSize', 'inCart'];
 
   mount(): ProductState {
     const db = this.context.locals.catalog as DatabaseSync;

@@ -146,6 +146,13 @@ describe('StateCodec', () => {
       });
     }
 
+    // Signed JSON that is no envelope at all: `null` once crashed the decoder (a 500).
+    for (const text of ['null', '42', '"counter"', '[]', 'true', '{"n":"counter","i":"x","t":1e999,"s":{}}']) {
+      it(`refuses the signed JSON ${text} with 400 state_malformed`, () => {
+        assert.throws(() => codec.decode(signRaw(SECRET, text), 'counter', NOW), isWeftError(400, 'state_malformed'));
+      });
+    }
+
     it('refuses a blob issued to another component with 400 state_component', () => {
       assert.throws(() => codec.decode(good, 'cart', NOW), (err: unknown) => {
         isWeftError(400, 'state_component')(err);

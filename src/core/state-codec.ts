@@ -104,14 +104,23 @@ export class StateCodec {
     }
     const bytes = Buffer.from(parts[1], 'base64url');
     this.#checkSize(bytes.length, 'state in request');
-    let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown };
+    let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown } | null;
     try {
       raw = JSON.parse(bytes.toString('utf8'));
     } catch {
       // Only reachable if a secret signed garbage, but never let it become a 500.
       throw new WeftError(400, 'state_malformed', 'state blob does not contain valid JSON');
     }
-    if (typeof raw.n !== 'string' || typeof raw.i !== 'string' || typeof raw.t !== 'number') {
+    // Same for signed JSON that is not an envelope: `null` has no fields to read,
+    // and an issue time of 1e999 parses as Infinity, which would never expire.
+    if (
+      typeof raw !== 'object' ||
+      raw === null ||
+      typeof raw.n !== 'string' ||
+      typeof raw.i !== 'string' ||
+      typeof raw.t !== 'number' ||
+      !Number.isFinite(raw.t)
+    ) {
       throw new WeftError(400, 'state_malformed', 'state envelope is missing name, id or issue time');
     }
     if (raw.n !== expectedName) {

@@ -195,6 +195,13 @@ describe('parseEventBody', () => {
     assert.throws(() => parseEventBody('counter', {}, 10), /names no "event"/);
   });
 
+  it('refuses an empty "events" array, which names no event either', () => {
+    assert.throws(
+      () => parseEventBody('counter', { state: 's', events: [] }, 10),
+      (err: unknown) => isWeftError(400, 'bad_request')(err) && /"events" is empty/.test((err as Error).message),
+    );
+  });
+
   it('refuses a non-string event and a non-object payload, naming where', () => {
     assert.throws(() => parseEventBody('counter', { event: 1 }, 10), { name: 'WeftError', message: '"event" must be a string' });
     assert.throws(() => parseEventBody('counter', { event: 'a', payload: [1] }, 10), /"payload" must be a JSON object/);
@@ -357,6 +364,22 @@ describe('createHttpHandler', () => {
       assert.deepEqual(plain.bodyCalls, []);
       const none = post('counter', { event: 'increment' }, { headers: { 'content-type': undefined } });
       assert.match(String(refusal(await handle(none), 415, 'unsupported_media_type').error), /not empty/);
+    });
+
+    it('accepts a UTF-8 charset in any spelling and refuses any other charset with 415', async () => {
+      const weft = makeApp();
+      const handle = createHttpHandler(weft);
+      for (const contentType of ['application/json;charset=UTF-8', 'application/json; charset="utf-8"', 'application/json; charset=utf8; x=y']) {
+        const ok = post('counter', { state: await blobOf(weft), event: 'increment' }, { headers: { 'content-type': contentType } });
+        assert.equal(defined(await handle(ok)).status, 200, contentType);
+      }
+      // Read as UTF-8, "café" in latin1 would reach the state as "caf\uFFFD".
+      for (const charset of ['iso-8859-1', 'utf-16', '"windows-1252"']) {
+        const req = post('counter', { event: 'increment' }, { headers: { 'content-type': `application/json; charset=${charset}` } });
+        const body = refusal(await handle(req), 415, 'unsupported_media_type');
+        assert.match(String(body.error), /must be UTF-8/);
+        assert.deepEqual(req.bodyCalls, []);
+      }
     });
 
     it('refuses a cross-site request with 403 before reading the body', async () => {

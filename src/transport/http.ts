@@ -8,6 +8,7 @@
  * - `GET  {assetsPath}/<file>`  htmx, idiomorph, Weft's client
  * - `GET  <view path>`          a component served as a view
  */
+import { isUtf8 } from 'node:buffer';
 import type { Weft } from '../core/app.js';
 import type { ComponentContext, RequestInfo } from '../core/component.js';
 import type { EventCall, EventRequest } from '../core/dispatch.js';
@@ -45,6 +46,23 @@ export function jsonError(err: WeftError): HttpResponse {
   };
 }
 
+/**
+ * Decodes a request body. Bytes that are not UTF-8 are refused rather than turned
+ * into U+FFFD, which would silently change what the browser sent.
+ */
+export function decodeBody(bytes: Uint8Array): string {
+  if (!isUtf8(bytes)) throw new WeftError(400, 'bad_json', 'request body is not valid UTF-8');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+/**
+ * The error for a body stream that fails part-way: the client went away (or broke
+ * the framing). It is the client's doing, so it must not be logged as a server fault.
+ */
+export function bodyReadError(err: unknown): WeftError {
+  return new WeftError(400, 'bad_request', `request body could not be read: ${err instanceof Error ? err.message : String(err)}`);
+}
+
 function htmlResponse(body: string, status = 200): HttpResponse {
   return { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body };
 }
@@ -57,6 +75,9 @@ export function parseEventBody(component: string, body: unknown, maxEvents: numb
   if (events !== undefined) {
     if (event !== undefined) throw new WeftError(400, 'bad_request', 'send either "event" or "events", not both');
     if (!Array.isArray(events)) throw new WeftError(400, 'bad_request', '"events" must be an array');
+    // Like a body without "event": an empty batch would re-render and re-sign the
+    // state (applying any updates) without running a single handler.
+    if (events.length === 0) throw new WeftError(400, 'bad_request', '"events" is empty; name at least one event');
     calls = events.map((call, i) => {
       if (!isPlainObject(call)) throw new WeftError(400, 'bad_request', `events[${i}] must be an object`);
       return toCall(call.event, call.payload, `events[${i}]`);
@@ -106,9 +127,20 @@ export function createHttpHandler(weft: Weft): HttpHandler {
       throw new WeftError(404, 'unknown_component', `no component named ${JSON.stringify(name)}`);
     }
     checkCsrf(req.headers, req.url, weft.limits);
-    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    const [mediaType = '', ...parameters] = (req.headers['content-type'] ?? '').split(';');
+    const type = mediaType.trim().toLowerCase();
     if (type !== 'application/json') {
       throw new WeftError(415, 'unsupported_media_type', `event requests must be application/json, not ${type || 'empty'}`);
+    }
+    // JSON is UTF-8 (RFC 8259) and bodies are decoded as UTF-8: text declared in
+    // another charset (latin1, say) would reach handlers and state garbled.
+    const charset = parameters
+      .map((p) => p.trim().toLowerCase())
+      .find((p) => p.startsWith('charset='))
+      ?.slice('charset='.length)
+      .replace(/^"(.*)"$/, '$1');
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      throw new WeftError(415, 'unsupported_media_type', `event requests must be UTF-8, not charset ${JSON.stringify(charset)}`);
     }
     const declared = Number(req.headers['content-length']);
     if (declared > weft.limits.maxBodyBytes) {

@@ -368,6 +368,7 @@ for (const host of hosts) {
       assert.equal(textOf(ten.text, 'count'), '10');
       const eleven = await client.post('counter', { state, events: Array.from({ length: 11 }, () => ({ event: 'increment' })) });
       assertRefusal(eleven, 400, 'too_many_events');
+      assertRefusal(await client.post('counter', { state, events: [] }), 400, 'bad_request');
     });
 
     test('P3.2 success: 200 text/html, no-store, the new root with the same id and a new weft-state', async () => {
@@ -520,6 +521,12 @@ for (const host of hosts) {
       for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', 'text/json']) {
         assertRefusal(await client.post('counter', JSON.stringify({ event: 'increment', state }), { 'content-type': type }), 415, 'unsupported_media_type');
       }
+      // JSON is UTF-8: another declared charset is refused, and so are bytes that are not UTF-8.
+      for (const type of ['application/json; charset=iso-8859-1', 'application/json; charset=utf-16']) {
+        assertRefusal(await client.post('counter', JSON.stringify({ event: 'increment', state }), { 'content-type': type }), 415, 'unsupported_media_type');
+      }
+      const latin1 = Buffer.from(JSON.stringify({ event: 'increment', state, updates: { note: 'café' } }), 'latin1');
+      assertRefusal(await client.request(path, { method: 'POST', headers: json, body: latin1 }), 400, 'bad_json');
       assertRefusal(await client.fire('nope', state, 'increment'), 404, 'unknown_component');
       for (const method of ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
         const res = await client.request(path, { method });

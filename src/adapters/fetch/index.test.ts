@@ -118,6 +118,32 @@ describe('createFetchHandler', () => {
     assert.equal(body.pulled(), 0);
   });
 
+  it('refuses a body that is not UTF-8 with 400 bad_json instead of replacing the bytes', async () => {
+    const weft = makeApp();
+    const handler = createFetchHandler(weft);
+    const { blob } = await weft.render('counter');
+    const bytes = Buffer.concat([Buffer.from(`{"state":"${blob}","event":"increment","payload":{"n":"caf`), Buffer.from([0xe9]), Buffer.from('"}}')]);
+    const res = await handler(postEvent(bytes));
+    assert.equal(res.status, 400);
+    assert.deepEqual(await res.json(), { error: 'request body is not valid UTF-8', code: 'bad_json' });
+  });
+
+  it('answers a body stream that fails part-way with 400 JSON, without logging a server error', async () => {
+    const errors: unknown[] = [];
+    const weft = createWeft({ registry, secret: SECRET, mode: 'production', logger: { error: (...a: unknown[]) => void errors.push(a), warn() {} } });
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.error(new Error('aborted'));
+      },
+    });
+    const res = await createFetchHandler(weft)(postEvent(stream));
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { code: string; error: string };
+    assert.equal(body.code, 'bad_request');
+    assert.match(body.error, /could not be read: aborted/);
+    assert.deepEqual(errors, []);
+  });
+
   it('reads a body at the limit', async () => {
     const weft = makeApp();
     const handler = createFetchHandler(weft);

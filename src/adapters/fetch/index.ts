@@ -9,7 +9,7 @@
  */
 import type { Weft } from '../../core/app.js';
 import { WeftError } from '../../core/errors.js';
-import { createHttpHandler, type HttpResponse, jsonError } from '../../transport/http.js';
+import { bodyReadError, createHttpHandler, decodeBody, type HttpResponse, jsonError } from '../../transport/http.js';
 
 export interface FetchEnv {
   /** The client address (the Fetch API has none; your host knows it). */
@@ -28,7 +28,13 @@ async function readBody(request: Request, limit: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (err) {
+      throw bodyReadError(err);
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
@@ -37,7 +43,7 @@ async function readBody(request: Request, limit: number): Promise<string> {
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeBody(Buffer.concat(chunks));
 }
 
 function toResponse(response: HttpResponse): Response {

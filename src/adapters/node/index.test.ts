@@ -111,6 +111,22 @@ describe('readNodeBody', () => {
     });
     await assert.rejects(readNodeBody(bodyOf([Buffer.alloc(11)]), 10), isWeftError(413, 'too_large'));
   });
+
+  it('refuses bytes that are not UTF-8 with 400 bad_json instead of replacing them', async () => {
+    // "caf\xe9" is latin1; decoded leniently it would become "caf\uFFFD" in state.
+    const chunks = [Buffer.from('{"note":"caf'), Buffer.from([0xe9]), Buffer.from('"}')];
+    await assert.rejects(readNodeBody(bodyOf(chunks), 100), isWeftError(400, 'bad_json'));
+    await assert.rejects(readNodeBody(bodyOf([Buffer.from([0xff, 0xfe, 0x7b, 0x7d])]), 100), /not valid UTF-8/);
+  });
+
+  it('turns a body stream that fails (the client went away) into a 400 WeftError, not an unexpected error', async () => {
+    const req = new Readable({
+      read() {
+        this.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+      },
+    }) as unknown as IncomingMessage;
+    await assert.rejects(readNodeBody(req, 100), (err: unknown) => isWeftError(400, 'bad_request')(err) && /aborted/.test((err as Error).message));
+  });
 });
 
 describe('toHttpRequest', () => {

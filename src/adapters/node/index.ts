@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Weft } from '../../core/app.js';
 import { WeftError } from '../../core/errors.js';
-import { createHttpHandler, type HttpRequest, type HttpResponse, jsonError } from '../../transport/http.js';
+import { bodyReadError, createHttpHandler, decodeBody, type HttpRequest, type HttpResponse, jsonError } from '../../transport/http.js';
 
 export interface NodeHandlerOptions {
   /** Called for requests no Weft route matches. Default: 404 JSON. */
@@ -43,10 +43,16 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<strin
       }
       chunks.push(chunk);
     };
-    const onEnd = (): void => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    const onEnd = (): void => {
+      try {
+        resolve(decodeBody(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+      } catch (err) {
+        reject(err);
+      }
+    };
     req.on('data', onData);
     req.once('end', onEnd);
-    req.once('error', reject);
+    req.once('error', (err) => reject(bodyReadError(err)));
   });
 }
 
