@@ -54,6 +54,15 @@ class Templated extends Component<{ title: string }> {
   }
 }
 
+/** A template component with its own engine, as a Liquid-backed class would have. */
+class OwnEngine extends Templated {
+  static override renderer = {
+    render(): string {
+      throw new Error('the real engine must not run when a test passes a renderer');
+    },
+  };
+}
+
 class Paged extends Component<{ page: number }, { page: number }> {
   static override paramsSchema = z.object({ page: z.coerce.number().int().min(1) });
   mount() {
@@ -201,6 +210,30 @@ describe('mountComponent', () => {
     await card.fire('retitle', { title: 'second' });
     assert.equal(mock.calls.length, 2);
     assert.deepEqual(mock.last.context.state, { title: 'second' });
+  });
+
+  it("a test's renderer wins over the class's own static renderer", async () => {
+    const mock = new MockRenderer();
+    const card = await mountComponent(OwnEngine, { renderer: mock });
+    assert.equal(mock.last.template, 'cards/title.liquid');
+    assert.ok(card.instance instanceof OwnEngine);
+    assert.equal(card.instance.name, 'own-engine');
+    await card.fire('retitle', { title: 'second' });
+    assert.equal(mock.calls.length, 2);
+    assert.deepEqual(card.state, { title: 'second' });
+    // The class itself is untouched, and without a test renderer its own engine runs.
+    assert.notEqual(OwnEngine.renderer, mock);
+    await assert.rejects(mountComponent(OwnEngine), /the real engine must not run/);
+  });
+
+  it('keeps the rest of a given registry when it swaps in the renderer', async () => {
+    const registry = new Registry();
+    registry.register('card', OwnEngine);
+    registry.register('other', Templated);
+    const mock = new MockRenderer();
+    const card = await mountComponent(OwnEngine, { renderer: mock, registry });
+    assert.equal(card.instance.name, 'card');
+    assert.equal(registry.get('card'), OwnEngine, "the caller's registry is not changed");
   });
 });
 

@@ -41,7 +41,11 @@ export interface MountOptions<P> {
   context?: Partial<ComponentContext>;
   /** Name to register the class under in the harness's private registry. Default: class name in kebab-case. */
   name?: string;
-  /** Renderer for components with `static template` (e.g. a {@link MockRenderer}). */
+  /**
+   * Renderer for the mounted component's `static template` (e.g. a {@link MockRenderer}).
+   * It wins over a `static renderer` the class sets, so a template-based component
+   * can be tested without its engine; children keep their own.
+   */
   renderer?: Renderer;
   /** Registry with the children this component renders. `type` is added to it if missing. */
   registry?: Registry;
@@ -105,6 +109,22 @@ export class ComponentHarness<C extends Component<object, object>> {
   }
 }
 
+/** `type` with `renderer` as its own: same name, same declarations, same methods. */
+function withRenderer(type: ComponentClass, renderer: Renderer): ComponentClass {
+  const Tested = class extends (type as unknown as new (init: never) => object) {
+    static renderer = renderer;
+  };
+  Object.defineProperty(Tested, 'name', { value: type.name });
+  return Tested as unknown as ComponentClass;
+}
+
+/** A copy of `registry` in which `name` maps to `type`. */
+function replaced(registry: Registry, name: string, type: ComponentClass): Registry {
+  const copy = new Registry();
+  for (const each of registry.names()) copy.register(each, each === name ? type : (registry.get(each) as ComponentClass));
+  return copy;
+}
+
 function kebab(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9_-]/g, '') || 'component';
 }
@@ -114,19 +134,25 @@ export async function mountComponent<T extends ComponentClass>(
   type: T,
   options: MountOptions<ParamsOf<InstanceOf<T>>> = {},
 ): Promise<ComponentHarness<InstanceOf<T>>> {
-  const registry = options.registry ?? new Registry();
+  let registry = options.registry ?? new Registry();
   let name = registry.nameOf(type);
   if (name === undefined) {
     name = options.name ?? kebab(type.name);
     registry.register(name, type);
   }
+  if (options.renderer && type.renderer) {
+    // A class's own renderer wins over the app's, so the test's one is put on a
+    // subclass registered under the same name, in a copy of the registry.
+    registry = replaced(registry, name, withRenderer(type, options.renderer));
+  }
+  const target = registry.get(name) as ComponentClass;
   const weft = createWeft({
     registry,
     secret: randomBytes(32).toString('base64url'),
     mode: 'development',
     renderer: options.renderer,
   });
-  const instance = await mountNew(weft, type, name, (options.params ?? {}) as object, { locals: {}, ...options.context });
+  const instance = await mountNew(weft, target, name, (options.params ?? {}) as object, { locals: {}, ...options.context });
   const rendered = await renderInstance(weft, instance);
   return new ComponentHarness(weft, instance as InstanceOf<T>, rendered.html);
 }
