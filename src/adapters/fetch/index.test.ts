@@ -36,8 +36,12 @@ const registry = new Registry();
 registry.register('counter', Counter);
 registry.register('whoami', Whoami);
 
+/** Warnings the app logged (the tests below mostly call the handler without an ip). */
+const warnings: string[] = [];
+const logger = { warn: (message: string) => warnings.push(message), error: console.error };
+
 function makeApp(): Weft {
-  return createWeft({ registry, secret: SECRET, mode: 'development', maxBodyBytes: 256 }).view('/whoami', Whoami);
+  return createWeft({ registry, secret: SECRET, mode: 'development', maxBodyBytes: 256, logger }).view('/whoami', Whoami);
 }
 
 const ORIGIN = 'http://app.test';
@@ -97,6 +101,18 @@ describe('createFetchHandler', () => {
     assert.equal(res.status, 200);
     assert.equal(await res.text(), '<p>grace@198.51.100.5</p>');
     assert.equal(await (await handler(new Request(`${ORIGIN}/whoami`))).text(), '<p>@</p>');
+  });
+
+  it('warns once per handler when called without env.ip, never when given one', async () => {
+    const withIp = createFetchHandler(makeApp());
+    warnings.length = 0;
+    await withIp(new Request(`${ORIGIN}/whoami`), { ip: '192.0.2.1' });
+    assert.deepEqual(warnings, []);
+    const without = createFetchHandler(makeApp());
+    await without(new Request(`${ORIGIN}/whoami`));
+    await without(new Request(`${ORIGIN}/whoami`));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /without env\.ip; all clients share one bad-signature throttle/);
   });
 
   it('refuses a streamed body over the limit with 413 and stops reading it', async () => {

@@ -4,15 +4,20 @@
  * Deno, Cloudflare-style runtimes and anything else built on the Fetch API.
  *
  * @example Hono
+ * import { getConnInfo } from '@hono/node-server/conninfo'; // or 'hono/bun', 'hono/deno'
  * const handler = createFetchHandler(weft);
- * app.all('*', (c) => handler(c.req.raw, { locals: { user: c.get('user') } }));
+ * app.all('*', (c) => handler(c.req.raw, { ip: getConnInfo(c).remote.address, locals: { user: c.get('user') } }));
  */
 import type { Weft } from '../../core/app.js';
 import { WeftError } from '../../core/errors.js';
 import { bodyReadError, createHttpHandler, decodeBody, type HttpResponse, jsonError } from '../../transport/http.js';
 
 export interface FetchEnv {
-  /** The client address (the Fetch API has none; your host knows it). */
+  /**
+   * The client address (the Fetch API has none; your host knows it, e.g. Hono's
+   * `getConnInfo(c).remote.address`). Without it every client shares one
+   * bad-signature throttle bucket, so the handler warns once.
+   */
   ip?: string;
   locals?: Record<string, unknown>;
 }
@@ -53,7 +58,14 @@ function toResponse(response: HttpResponse): Response {
 
 export function createFetchHandler(weft: Weft, options: FetchOptions = {}) {
   const handle = createHttpHandler(weft);
+  let warnedNoIp = false;
   return async (request: Request, env: FetchEnv = {}): Promise<Response> => {
+    if (env.ip === undefined && !warnedNoIp) {
+      warnedNoIp = true;
+      weft.logger.warn(
+        'Weft: the fetch handler was called without env.ip; all clients share one bad-signature throttle. Pass the client address.',
+      );
+    }
     const headers: Record<string, string> = {};
     request.headers.forEach((value, name) => {
       headers[name] = value;
