@@ -48,3 +48,25 @@ export function parseJson(text: string, maxDepth: number): unknown {
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * The path of the first NaN or ±Infinity in `value`, or undefined. JSON.stringify
+ * writes those as `null`, so state holding one would silently lose its value and,
+ * with it, the type that `updates` are coerced to.
+ */
+export function findNonFinite(value: unknown, path: string, seen = 0): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path;
+  if (typeof value !== 'object' || value === null || seen > 64) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNonFinite(value[i], `${path}[${i}]`, seen + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    const found = findNonFinite((value as Record<string, unknown>)[key], `${path}.${key}`, seen + 1);
+    if (found) return found;
+  }
+  return undefined;
+}

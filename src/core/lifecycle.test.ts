@@ -38,6 +38,19 @@ class Live extends Component<{ n: number }> {
   }
 }
 
+class Broken extends Component<{ ratio: number }> {
+  static override events = { divide: true };
+  mount() {
+    return { ratio: 1 };
+  }
+  divide() {
+    this.state.ratio = 0 / 0;
+  }
+  override render() {
+    return html`<b>${this.state.ratio}</b>`;
+  }
+}
+
 function app(renderer?: { render(t: string, c: TemplateContext): string }) {
   const registry = new Registry();
   registry.register('sneaky', Sneaky);
@@ -47,6 +60,21 @@ function app(renderer?: { render(t: string, c: TemplateContext): string }) {
 }
 
 describe('renderInstance', () => {
+  it('reports state that JSON cannot carry (NaN) as a 500 render_error instead of signing null', async () => {
+    const errors: unknown[][] = [];
+    const registry = new Registry();
+    registry.register('broken', Broken);
+    const logger = { error: (...args: unknown[]) => errors.push(args), warn() {} };
+    const weft = createWeft({ registry, secret: SECRET, mode: 'production', logger });
+    const { blob } = await weft.render('broken');
+    await assert.rejects(weft.dispatch({ component: 'broken', state: blob, updates: {}, events: [{ event: 'divide', payload: {} }] }), {
+      status: 500,
+      code: 'render_error',
+    });
+    assert.equal(errors.length, 1, 'logged once');
+    assert.match(String(errors[0]?.[1]), /state\.ratio is not a finite number/);
+  });
+
   it('escapes a render() result that is a plain string instead of trusting it', async () => {
     const out = await app().render('sneaky');
     assert.equal(out.html, '&lt;p&gt;&lt;img src=x onerror=alert(1)&gt;&lt;/p&gt;');

@@ -101,6 +101,13 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
   // Anything but SafeHtml (a plain template literal, say) is escaped, never trusted.
   const body = renderToString(inner);
   if (!isStateful(type)) return { html: body, id: instance.id, state: instance.state, blob: undefined };
-  const blob = host.codec.encode(instance.name, instance.id, instance.state, instance.params);
+  let blob: string;
+  try {
+    blob = host.codec.encode(instance.name, instance.id, instance.state, instance.params);
+  } catch (err) {
+    // Over the cap is a WeftError (413) and passes through; state that cannot be
+    // serialised faithfully is the component's bug, reported like a render error.
+    throw host.userError(err, 'render_error', `${instance.name} state`);
+  }
   return { html: wrapRoot(type.tagName, instance.name, instance.id, blob, body), id: instance.id, state: instance.state, blob };
 }

@@ -78,6 +78,17 @@ describe('StateCodec', () => {
       assert.deepEqual(env.state, { ok: true });
     });
 
+    it('refuses NaN and ±Infinity anywhere in the state, naming where, since JSON would turn them into null', () => {
+      assert.throws(() => codec.encode('c', 'c-1', { a: NaN }, undefined, NOW), /state\.a is not a finite number/);
+      assert.throws(() => codec.encode('c', 'c-1', { list: [1, { x: -Infinity }] }, undefined, NOW), /state\.list\[1\]\.x is not/);
+      assert.throws(() => codec.encode('c', 'c-1', { a: null, b: Infinity }, undefined, NOW), TypeError);
+      // null itself, and numbers that merely print as "null"-free JSON, are fine.
+      assert.deepEqual(codec.decode(codec.encode('c', 'c-1', { a: null, b: [null, 1e308] }, undefined, NOW), 'c', NOW).state, {
+        a: null,
+        b: [null, 1e308],
+      });
+    });
+
     it('is deterministic for the same inputs', () => {
       assert.equal(codec.encode('c', 'c-1', { a: 1 }, { p: 1 }, NOW), codec.encode('c', 'c-1', { a: 1 }, { p: 1 }, NOW));
     });

@@ -13,6 +13,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { WeftError } from './errors.js';
+import { findNonFinite } from './json.js';
 
 export interface StateCodecOptions {
   /** Signing secrets, newest first. The first signs; all verify (key rotation). */
@@ -56,11 +57,18 @@ export class StateCodec {
     return createHmac('sha256', key).update(signedPart).digest();
   }
 
-  /** Serialises and signs. Throws 413 `state_too_large` when the state is over the cap. */
+  /**
+   * Serialises and signs. Throws 413 `state_too_large` when the state is over the
+   * cap, and a TypeError when it holds NaN or ±Infinity (a bug in the component).
+   */
   encode(name: string, id: string, state: unknown, params?: unknown, now = Date.now()): string {
     const hasParams = params !== undefined && !(typeof params === 'object' && params !== null && Object.keys(params).length === 0);
+    const stateJson = JSON.stringify(state);
+    // NaN and Infinity serialise as null: only a state whose JSON has a null can hold one.
+    const nonFinite = stateJson.includes('null') ? findNonFinite(state, 'state') : undefined;
+    if (nonFinite) throw new TypeError(`${nonFinite} is not a finite number; state must survive JSON unchanged`);
     const envelope =
-      `{"n":${JSON.stringify(name)},"i":${JSON.stringify(id)},"t":${Math.floor(now / 1000)},"s":${JSON.stringify(state)}` +
+      `{"n":${JSON.stringify(name)},"i":${JSON.stringify(id)},"t":${Math.floor(now / 1000)},"s":${stateJson}` +
       (hasParams ? `,"p":${JSON.stringify(params)}}` : '}');
     const bytes = Buffer.from(envelope);
     this.#checkSize(bytes.length, 'component state');
