@@ -56,6 +56,17 @@ export function decodeBody(bytes: Uint8Array): string {
 }
 
 /**
+ * Refuses a compressed body: it would otherwise be parsed as if it were plain
+ * JSON and fail with a misleading message. (Event bodies are small; browsers do
+ * not compress requests.) Call it where the raw bytes are read.
+ */
+export function checkContentEncoding(value: string | undefined): void {
+  if (value !== undefined && value.trim() !== '' && value.trim().toLowerCase() !== 'identity') {
+    throw new WeftError(415, 'unsupported_media_type', `compressed request bodies are not accepted (Content-Encoding: ${value})`);
+  }
+}
+
+/**
  * The error for a body stream that fails part-way: the client went away (or broke
  * the framing). It is the client's doing, so it must not be logged as a server fault.
  */

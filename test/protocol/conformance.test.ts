@@ -8,6 +8,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { runInThisContext } from 'node:vm';
+import { gzipSync } from 'node:zlib';
 import { StateCodec, type Weft } from 'weft';
 import { stateOf, type TestClient, type TestResponse } from 'weft/testing';
 import {
@@ -527,6 +528,9 @@ for (const host of hosts) {
       }
       const latin1 = Buffer.from(JSON.stringify({ event: 'increment', state, updates: { note: 'café' } }), 'latin1');
       assertRefusal(await client.request(path, { method: 'POST', headers: json, body: latin1 }), 400, 'bad_json');
+      // Compressed bodies are refused, not parsed as if they were plain.
+      const gzipped = { ...json, 'content-encoding': 'gzip' };
+      assertRefusal(await client.request(path, { method: 'POST', headers: gzipped, body: gzipSync(JSON.stringify({ event: 'increment', state })) }), 415, 'unsupported_media_type');
       assertRefusal(await client.fire('nope', state, 'increment'), 404, 'unknown_component');
       for (const method of ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
         const res = await client.request(path, { method });

@@ -64,6 +64,9 @@ describe('express adapter behind express.json()', () => {
     weft = makeApp();
     const app = express();
     app.use((req, _res, next) => (req.headers['x-boom'] ? next(new Error('boom')) : next()));
+    app.use((req, _res, next) =>
+      req.headers['x-deny'] ? next(Object.assign(new Error('who are you?'), { status: 401, expose: true })) : next(),
+    );
     app.use(express.json({ limit: 200 }));
     app.use((req, res, next) => {
       res.locals.user = req.headers['x-user'];
@@ -148,6 +151,23 @@ describe('express adapter behind express.json()', () => {
     assert.equal(res.status, 415);
     assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
     assert.equal((JSON.parse(text) as { code: string }).code, 'unsupported_media_type');
+  });
+
+  it('maps an undecodable (corrupt gzip) body on an event URL to 400 bad_request', async () => {
+    const res = await postJson(base, '/components/counter/', 'not gzip at all', { 'content-encoding': 'gzip' });
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    const body = (await res.json()) as { code: string; error: string };
+    assert.equal(body.code, 'bad_request');
+    assert.match(body.error, /^request body could not be read: /);
+    assert.deepEqual(passed, []);
+  });
+
+  it('passes an exposable 401 from another middleware on an event URL to the next error handler', async () => {
+    const res = await postJson(base, '/components/counter/', '{"event":"increment"}', { 'x-deny': '1' });
+    assert.equal(res.status, 500);
+    assert.equal(await res.text(), 'passed on');
+    assert.equal((passed[0] as { status?: number }).status, 401);
   });
 
   it('passes body-parser errors on other URLs to the next error handler', async () => {

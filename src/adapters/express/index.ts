@@ -54,6 +54,19 @@ const PARSER_ERRORS: Record<string, () => WeftError> = {
   'charset.unsupported': () => new WeftError(415, 'unsupported_media_type', 'unsupported body charset'),
 };
 
+/** The Weft error for a body-parser failure, or undefined for any other error. */
+function parserError(err: unknown): WeftError | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { type, status, expose, message } = err as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof type === 'string') return Object.hasOwn(PARSER_ERRORS, type) ? PARSER_ERRORS[type]?.() : undefined;
+  // body-parser raises an untyped, exposable 400 when the body cannot be decoded
+  // (a corrupt gzip stream, say). 401/403 and the like are the app's to answer.
+  if (status === 400 && expose === true) {
+    return new WeftError(400, 'bad_request', `request body could not be read: ${String(message)}`);
+  }
+  return undefined;
+}
+
 /**
  * Error middleware: turns body-parser failures on Weft's event URLs into Weft's
  * JSON errors. Other errors and other URLs pass on to the next error handler.
@@ -61,9 +74,8 @@ const PARSER_ERRORS: Record<string, () => WeftError> = {
 export function weftErrors(app: Weft): ErrorRequestHandler {
   const prefix = `${app.basePath}/`;
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
-    const type = (err as { type?: unknown } | null)?.type;
-    const make = typeof type === 'string' && Object.hasOwn(PARSER_ERRORS, type) ? PARSER_ERRORS[type] : undefined;
-    if (!make || !req.path.startsWith(prefix) || res.headersSent) return next(err);
-    writeResponse(res, jsonError(make()));
+    const mapped = req.path.startsWith(prefix) && !res.headersSent ? parserError(err) : undefined;
+    if (!mapped) return next(err);
+    writeResponse(res, jsonError(mapped));
   };
 }

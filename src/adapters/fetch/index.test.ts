@@ -144,6 +144,22 @@ describe('createFetchHandler', () => {
     assert.deepEqual(await res.json(), { error: 'request body is not valid UTF-8', code: 'bad_json' });
   });
 
+  it('refuses a compressed body with 415 before reading it; identity is plain', async () => {
+    const weft = makeApp();
+    const handler = createFetchHandler(weft);
+    const body = chunkedBody(1, 10);
+    const res = await handler(postEvent(body.stream, { 'content-encoding': 'gzip' }));
+    assert.equal(res.status, 415);
+    assert.deepEqual(await res.json(), {
+      error: 'compressed request bodies are not accepted (Content-Encoding: gzip)',
+      code: 'unsupported_media_type',
+    });
+    assert.equal(body.pulled(), 0);
+    const { blob } = await weft.render('counter');
+    const plain = await handler(postEvent(JSON.stringify({ state: blob, event: 'increment' }), { 'content-encoding': 'identity' }), { ip: '' });
+    assert.equal(plain.status, 200);
+  });
+
   it('answers a body stream that fails part-way with 400 JSON, without logging a server error', async () => {
     const errors: unknown[] = [];
     const weft = createWeft({ registry, secret: SECRET, mode: 'production', logger: { error: (...a: unknown[]) => void errors.push(a), warn() {} } });

@@ -10,7 +10,7 @@
  */
 import type { Weft } from '../../core/app.js';
 import { WeftError } from '../../core/errors.js';
-import { bodyReadError, createHttpHandler, decodeBody, type HttpResponse, jsonError } from '../../transport/http.js';
+import { bodyReadError, checkContentEncoding, createHttpHandler, decodeBody, type HttpResponse, jsonError } from '../../transport/http.js';
 
 export interface FetchEnv {
   /**
@@ -28,6 +28,7 @@ export interface FetchOptions {
 }
 
 async function readBody(request: Request, limit: number): Promise<string> {
+  checkContentEncoding(request.headers.get('content-encoding') ?? undefined);
   if (!request.body) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -50,8 +50,8 @@ function makeApp(errors: unknown[][] = []): Weft {
 }
 
 /** A request body stream standing in for an IncomingMessage. */
-function bodyOf(chunks: readonly Buffer[]): IncomingMessage {
-  return Readable.from(chunks) as unknown as IncomingMessage;
+function bodyOf(chunks: readonly Buffer[], headers: Record<string, string> = {}): IncomingMessage {
+  return Object.assign(Readable.from(chunks), { headers }) as unknown as IncomingMessage;
 }
 
 function fakeRequest(props: { method?: string; url?: string; headers?: Record<string, string | string[] | undefined> }): IncomingMessage {
@@ -119,12 +119,22 @@ describe('readNodeBody', () => {
     await assert.rejects(readNodeBody(bodyOf([Buffer.from([0xff, 0xfe, 0x7b, 0x7d])]), 100), /not valid UTF-8/);
   });
 
+  it('refuses a compressed body with 415 unsupported_media_type; identity and no header are plain', async () => {
+    await assert.rejects(
+      readNodeBody(bodyOf([Buffer.from('{}')], { 'content-encoding': 'gzip' }), 100),
+      (err: unknown) => isWeftError(415, 'unsupported_media_type')(err) && /Content-Encoding: gzip/.test((err as Error).message),
+    );
+    assert.equal(await readNodeBody(bodyOf([Buffer.from('{}')], { 'content-encoding': 'Identity' }), 100), '{}');
+    assert.equal(await readNodeBody(bodyOf([Buffer.from('{}')]), 100), '{}');
+  });
+
   it('turns a body stream that fails (the client went away) into a 400 WeftError, not an unexpected error', async () => {
-    const req = new Readable({
+    const stream = new Readable({
       read() {
         this.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
       },
-    }) as unknown as IncomingMessage;
+    });
+    const req = Object.assign(stream, { headers: {} }) as unknown as IncomingMessage;
     await assert.rejects(readNodeBody(req, 100), (err: unknown) => isWeftError(400, 'bad_request')(err) && /aborted/.test((err as Error).message));
   });
 });

@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Weft } from '../../core/app.js';
 import { WeftError } from '../../core/errors.js';
-import { bodyReadError, createHttpHandler, decodeBody, type HttpRequest, type HttpResponse, jsonError } from '../../transport/http.js';
+import { bodyReadError, checkContentEncoding, createHttpHandler, decodeBody, type HttpRequest, type HttpResponse, jsonError } from '../../transport/http.js';
 
 export interface NodeHandlerOptions {
   /** Called for requests no Weft route matches. Default: 404 JSON. */
@@ -31,6 +31,11 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<strin
   return new Promise((resolve, reject) => {
     // Already read to its end (by earlier middleware): 'end' will not fire again.
     if (req.readableEnded) return resolve('');
+    try {
+      checkContentEncoding(req.headers['content-encoding']);
+    } catch (err) {
+      return reject(err);
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer): void => {
