@@ -67,9 +67,12 @@ describe('applyUpdates', () => {
       assert.equal(apply('count', ' 3.5 '), 3.5);
       assert.equal(apply('count', '-2'), -2);
       assert.equal(apply('count', '1e3'), 1000);
+      assert.equal(apply('count', '+4'), 4);
+      assert.equal(apply('count', '.5'), 0.5);
+      assert.equal(apply('count', '2.'), 2);
     });
 
-    for (const value of ['', '   ', 'abc', '12px', 'NaN', 'Infinity', NaN, Infinity, -Infinity, true, null, { n: 1 }, [1], undefined]) {
+    for (const value of ['', '   ', 'abc', '12px', 'NaN', 'Infinity', '1e400', '0x10', '0b1', '0o7', '1_000', '--1', '.', 'e3', NaN, Infinity, -Infinity, true, null, { n: 1 }, [1], undefined]) {
       it(`refuse ${typeof value === 'number' ? String(value) : JSON.stringify(value) ?? 'undefined'} with 422 invalid_update`, () => {
         assert.throws(() => apply('count', value), weftError(422, 'invalid_update', 'count'));
       });

@@ -10,6 +10,8 @@ import { WeftError } from './errors.js';
 /** Keys that reach the prototype chain; refused even if a state somehow has them. */
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
+const DECIMAL = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
+
 function coerce(field: string, current: unknown, value: unknown): unknown {
   const expected = current === null ? 'null' : Array.isArray(current) ? 'array' : typeof current;
   if (expected === 'string') {
@@ -17,7 +19,9 @@ function coerce(field: string, current: unknown, value: unknown): unknown {
     if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   } else if (expected === 'number') {
     if (typeof value === 'number' && Number.isFinite(value)) return value;
-    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+    // Decimal text only, as an <input type=number> writes it: Number() would also
+    // read "0x10", "0b1" and "0o7", which no user typed as sixteen, one or seven.
+    if (typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value))) return Number(value);
   } else if (expected === 'boolean') {
     if (typeof value === 'boolean') return value;
     if (value === 'true' || value === 'on') return true;
