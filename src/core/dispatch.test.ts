@@ -287,6 +287,14 @@ describe('dispatch', () => {
       });
     }
 
+    it('quotes at most 64 characters of an unknown event name back', async () => {
+      const blob = await blobOf(dev);
+      await assert.rejects(fire(dev, blob, 'x'.repeat(100_000)), weftError(400, 'unknown_event', (err) => {
+        assert.match(err.message, new RegExp(`no event "${'x'.repeat(64)}…"; allowed`));
+        assert.ok(!err.message.includes('x'.repeat(65)));
+      }));
+    });
+
     it('refuses a non-string event name with 400 unknown_event', async () => {
       const blob = await blobOf(dev);
       const calls = [{ event: 42, payload: {} }] as unknown as EventCall[];

@@ -78,7 +78,8 @@ export async function runEvent(host: DispatchHost, instance: AnyComponent, call:
     throw new WeftError(
       400,
       'unknown_event',
-      `component "${instance.name}" has no event ${JSON.stringify(call.event)}; allowed: ${allowed.join(', ') || '(none)'}`,
+      // The name is the client's: quote at most 64 characters of it back.
+      `component "${instance.name}" has no event ${JSON.stringify(call.event.length > 64 ? `${call.event.slice(0, 64)}…` : call.event)}; allowed: ${allowed.join(', ') || '(none)'}`,
       { allowed },
     );
   }
