@@ -11,7 +11,7 @@
  * Because the component name sits inside the signed bytes, a blob issued to one
  * component cannot be replayed against another.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { WeftError } from './errors.js';
 import { findNonFinite } from './json.js';
 
@@ -44,16 +44,17 @@ const SIG_LENGTH = 43;
 export class StateCodec {
   readonly maxAgeSeconds: number;
   readonly maxStateBytes: number;
-  readonly #keys: readonly string[];
+  /** Imported once: an HMAC keyed by a KeyObject skips re-importing a string key per call. */
+  readonly #keys: readonly KeyObject[];
 
   constructor(options: StateCodecOptions) {
     if (options.secrets.length === 0) throw new TypeError('StateCodec needs at least one secret');
-    this.#keys = options.secrets;
+    this.#keys = options.secrets.map((secret) => createSecretKey(Buffer.from(secret, 'utf8')));
     this.maxAgeSeconds = options.maxAgeSeconds ?? 24 * 60 * 60;
     this.maxStateBytes = options.maxStateBytes ?? 64 * 1024;
   }
 
-  #sign(key: string, signedPart: string): Buffer {
+  #sign(key: KeyObject, signedPart: string): Buffer {
     return createHmac('sha256', key).update(signedPart).digest();
   }
 
@@ -73,7 +74,7 @@ export class StateCodec {
     const bytes = Buffer.from(envelope);
     this.#checkSize(bytes.length, 'component state');
     const signedPart = `${VERSION}.${bytes.toString('base64url')}`;
-    return `${signedPart}.${this.#sign(this.#keys[0] as string, signedPart).toString('base64url')}`;
+    return `${signedPart}.${this.#sign(this.#keys[0] as KeyObject, signedPart).toString('base64url')}`;
   }
 
   #checkSize(size: number, what: string): void {
