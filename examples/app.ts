@@ -3,6 +3,7 @@
  * Weft app. `npm start` serves it; the browser tests start it on a random port.
  */
 import { Component, createWeft, html, page, Registry, type Weft, type WeftOptions } from 'weft';
+import { Board } from './board/board.js';
 import { ContactRows, ContactsPage } from './contacts/contacts.js';
 import { openContacts } from './contacts/db.js';
 import { Counter } from './counter/counter.js';
@@ -26,6 +27,7 @@ class IndexPage extends Component<Record<string, never>> {
   <li><a href="/contacts">Contacts</a> — click to load: a component served as a view (node:sqlite)</li>
   <li><a href="/shop/product/1">Product</a> — the storefront's product: a Liquid file template, size selector, errors</li>
   <li><a href="/cart">Cart</a> — the storefront's cart component</li>
+  <li><a href="/board">Board</a> — nested components: counters inside a board keep their state when it re-renders</li>
 </ul>
 </main>`,
     });
@@ -60,6 +62,19 @@ class CartPage extends Component<Record<string, never>> {
   }
 }
 
+class BoardPage extends Component<Record<string, never>> {
+  mount() {
+    return {};
+  }
+  override async render() {
+    return page({
+      head: exampleStyles,
+      title: 'Board',
+      body: html`<main><p><a href="/">← Examples</a></p><h1>Board</h1>${await this.child(Board)}</main>`,
+    });
+  }
+}
+
 class ProductPage extends Component<Record<string, never>, { productId: string }> {
   mount() {
     return {};
@@ -85,6 +100,8 @@ export function createExampleApp(options: WeftOptions = {}): { weft: Weft; local
   registry.register('cart-page', CartPage);
   registry.register('product', Product);
   registry.register('product-page', ProductPage);
+  registry.register('board', Board);
+  registry.register('board-page', BoardPage);
 
   const weft = createWeft({ registry, ...options });
   weft.view('/', IndexPage);
@@ -93,5 +110,6 @@ export function createExampleApp(options: WeftOptions = {}): { weft: Weft; local
   weft.view('/contacts/page/:page', ContactRows);
   weft.view('/cart', CartPage);
   weft.view('/shop/product/:productId', ProductPage);
+  weft.view('/board', BoardPage);
   return { weft, locals: { db: openContacts(), catalog: openCatalog() } };
 }

@@ -9,6 +9,7 @@
 export { createWeft, Weft, type WeftOptions, type ViewRoute } from './core/app.js';
 export {
   Component,
+  type ChildOptions,
   type ComponentClass,
   type ComponentContext,
   type ComponentInit,

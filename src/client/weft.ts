@@ -23,6 +23,7 @@ declare const Idiomorph: {
 };
 
 const ROOT = '[weft-state]';
+const CHILD = 'weft-child';
 let api: HtmxApi;
 
 function rootOf(elt: Element | null): Element | null {
@@ -97,6 +98,10 @@ htmx.defineExtension('weft', {
 
   handleSwap(style: string, target: Element, fragment: DocumentFragment) {
     if (style !== 'morph' && style !== 'morph:outerHTML' && style !== 'morph:innerHTML') return false;
+    // A child's own response does not know the digest its parent gave it: keep it (P1.3).
+    const child = target.getAttribute(CHILD);
+    const next = fragment.firstElementChild;
+    if (child !== null && next && next.id === target.id && !next.hasAttribute(CHILD)) next.setAttribute(CHILD, child);
     return Idiomorph.morph(target, fragment.children, {
       morphStyle: style === 'morph:innerHTML' ? 'innerHTML' : 'outerHTML',
       // Idiomorph's ignoreActiveValue also skips the active element's children, so
@@ -104,6 +109,20 @@ htmx.defineExtension('weft', {
       // value of an element the user is typing into.
       ignoreActiveValue: isTyping(document.activeElement),
       restoreFocus: true,
+      callbacks: {
+        // A parent re-rendering a child with the same id, name and params keeps
+        // the child the page has, with the state its own events gave it (P1.3).
+        beforeNodeMorphed(old: Node, fresh: Node) {
+          return !(
+            old !== target &&
+            old instanceof Element &&
+            fresh instanceof Element &&
+            old.hasAttribute(CHILD) &&
+            old.id === fresh.id &&
+            old.getAttribute(CHILD) === fresh.getAttribute(CHILD)
+          );
+        },
+      },
     });
   },
 });

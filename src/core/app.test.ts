@@ -42,8 +42,37 @@ class FileTemplate extends Component<{ title: string }> {
   }
 }
 
+/** A stateful parent with stateful children: `shown` of them, each given `start`. */
+class Parent extends Component<{ shown: number; start: number }> {
+  static override events = { more: true, restart: true };
+  mount() {
+    return { shown: 1, start: 0 };
+  }
+  more(): void {
+    this.state.shown++;
+  }
+  restart(): void {
+    this.state.start = 5;
+  }
+  override async render() {
+    const kids = [];
+    for (let i = 0; i < this.state.shown; i++) kids.push(await this.child(Counter, { start: this.state.start }));
+    return html`<section>${kids}</section>`;
+  }
+}
+
+/** Root attributes of every element with a weft-state, in document order. */
+function roots(markup: string): { id: string; name: string; child: string | undefined }[] {
+  return [...markup.matchAll(/<\w+ id="([^"]+)" weft="([^"]+)" weft-state="[^"]+"(?: weft-child="([^"]+)")?/g)].map((m) => ({
+    id: m[1] as string,
+    name: m[2] as string,
+    child: m[3],
+  }));
+}
+
 function registry(): Registry {
   const reg = new Registry();
+  reg.register('parent', Parent);
   reg.register('counter', Counter);
   reg.register('page', Page);
   reg.register('other-page', OtherPage);
@@ -262,6 +291,47 @@ describe('createWeft', () => {
       assert.equal(out.html, '<h1><t></h1>', 'a renderer string is trusted as already escaped');
       assert.deepEqual(calls, ['file.liquid']);
       await assert.rejects(weft.render('file-template'), (err: unknown) => err instanceof WeftError && err.code === 'render_error');
+    });
+  });
+
+  describe('children (P1.3)', () => {
+    const weft = createWeft({ registry: registry(), secret: SECRET, mode: 'development', logger: capture().logger });
+
+    it('gives a stateful child its parent id plus key, and a weft-child digest; the parent has none', async () => {
+      const first = await weft.render('parent');
+      const [parent, child] = roots(first.html);
+      assert.equal(parent?.name, 'parent');
+      assert.equal(parent?.child, undefined, 'a top-level root is nobody\'s child');
+      assert.deepEqual(child && { id: child.id, name: child.name }, { id: `${first.id}-0`, name: 'counter' });
+      assert.match(child?.child ?? '', /^[A-Za-z0-9_-]{12}$/);
+    });
+
+    it('renders the same ids and digests when the parent re-renders with the same child params', async () => {
+      const first = await weft.render('parent');
+      const next = await weft.dispatch({ component: 'parent', state: first.blob, events: [{ event: 'more', payload: {} }], updates: {} });
+      const [, a0] = roots(first.html);
+      const [, b0, b1] = roots(next.html);
+      assert.deepEqual(b0, a0, 'the existing child is asked for again unchanged');
+      assert.equal(b1?.id, `${first.id}-1`);
+      assert.equal(b1?.child, b0?.child, 'same name and params, same digest');
+    });
+
+    it('changes the digest when the child params change, so the browser mounts it afresh', async () => {
+      const first = await weft.render('parent');
+      const next = await weft.dispatch({ component: 'parent', state: first.blob, events: [{ event: 'restart', payload: {} }], updates: {} });
+      const [, before] = roots(first.html);
+      const [, after] = roots(next.html);
+      assert.equal(after?.id, before?.id);
+      assert.notEqual(after?.child, before?.child);
+    });
+
+    it("a child's own event response carries no digest (the browser keeps the parent's)", async () => {
+      const first = await weft.render('parent');
+      const [, child] = roots(first.html);
+      const blob = /id="[^"]+-0" weft="counter" weft-state="([^"]+)"/.exec(first.html)?.[1];
+      const own = await weft.dispatch({ component: 'counter', state: blob, events: [{ event: 'increment', payload: {} }], updates: {} });
+      assert.equal(own.id, child?.id, 'the child keeps its id across its own events');
+      assert.equal(roots(own.html)[0]?.child, undefined);
     });
   });
 

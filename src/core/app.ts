@@ -164,8 +164,9 @@ export class Weft implements DispatchHost, LifecycleHost {
     return new SafeHtml((await this.render(type, params, context)).html);
   }
 
-  async renderChild(type: ComponentClass, params: object, context: ComponentContext): Promise<SafeHtml> {
-    return this.renderHtml(type, params, context);
+  async renderChild(type: ComponentClass, params: object, context: ComponentContext, id: string): Promise<SafeHtml> {
+    const instance = await mountNew(this, type, this.#nameOf(type), params, context, id);
+    return new SafeHtml((await renderInstance(this, instance, true)).html);
   }
 
   /** Runs an event request through the one dispatch path. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import {
+  beginRender,
   Component,
   type ComponentClass,
   type ComponentInit,
@@ -243,16 +244,58 @@ describe('Component', () => {
       const c = counter({
         context,
         runtime: {
-          renderChild: async (type, params, ctx) => {
-            seen.push(type, params, ctx);
+          renderChild: async (type, params, ctx, id) => {
+            seen.push(type, params, ctx, id);
             return html`<i>child</i>`;
           },
         },
       });
       assert.equal((await c.child(Templated, { x: 1 })).value, '<i>child</i>');
-      assert.deepEqual(seen, [Templated, { x: 1 }, context]);
+      assert.deepEqual(seen, [Templated, { x: 1 }, context, `${c.id}-0`]);
       await c.child(Templated);
-      assert.deepEqual(seen[4], {});
+      assert.deepEqual(seen.slice(4), [Templated, {}, context, `${c.id}-1`]);
+    });
+
+    describe('child ids', () => {
+      function withIds(): { c: Counter; ids: string[] } {
+        const ids: string[] = [];
+        const c = counter({ runtime: { renderChild: async (_t, _p, _c, id) => (ids.push(id), html``) } });
+        return { c, ids };
+      }
+
+      it('are the parent id plus the position among this render\'s children, or the key', async () => {
+        const { c, ids } = withIds();
+        await c.child(Templated);
+        await c.child(Templated, {}, { key: 'row_7' });
+        await c.child(Templated, {}, { key: 42 });
+        await c.child(Templated);
+        assert.deepEqual(ids, [`${c.id}-0`, `${c.id}-row_7`, `${c.id}-42`, `${c.id}-3`]);
+      });
+
+      it('restart at 0 on every render (beginRender)', async () => {
+        const { c, ids } = withIds();
+        await c.child(Templated);
+        beginRender(c);
+        await c.child(Templated);
+        assert.deepEqual(ids, [`${c.id}-0`, `${c.id}-0`]);
+      });
+
+      it('refuse a key used twice in one render', async () => {
+        const { c } = withIds();
+        await c.child(Templated, {}, { key: 'a' });
+        await assert.rejects(c.child(Templated, {}, { key: 'a' }), /renders two children with the key "a"/);
+        // Positional keys share the space: after an explicit key 1, the next positional child is "1" too.
+        const { c: other } = withIds();
+        await other.child(Templated, {}, { key: 1 });
+        await assert.rejects(other.child(Templated), /two children with the key "1"/);
+      });
+
+      for (const key of ['', 'a b', 'a"b', '<x>', 'é', 'x'.repeat(65), 1.5]) {
+        it(`refuse the key ${JSON.stringify(key)} (ids must stay plain)`, async () => {
+          const { c } = withIds();
+          await assert.rejects(c.child(Templated, {}, { key }), TypeError);
+        });
+      }
     });
   });
 });

@@ -63,11 +63,33 @@ export interface TemplateContext {
 
 /** How Weft itself builds and renders children; implemented by the app. */
 export interface ComponentRuntime {
+  /** Mounts and renders `type` as a child with the element id `id` (P1.3). */
   renderChild(
     type: ComponentClass,
     params: object,
     context: ComponentContext,
+    id: string,
   ): Promise<SafeHtml>;
+}
+
+/** Options for {@link Component.child}. */
+export interface ChildOptions {
+  /**
+   * Identifies the child among its parent's children, like a list item's key.
+   * Default: its position among the `child()` calls of this render. Give one when
+   * children are added, removed or reordered, so each keeps its state.
+   */
+  key?: string | number;
+}
+
+const CHILD_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The child keys used so far in each instance's current render; reset by {@link beginRender}. */
+const childKeys = new WeakMap<object, Set<string>>();
+
+/** Called by the lifecycle before each render, so positional child keys restart at 0. */
+export function beginRender(instance: object): void {
+  childKeys.delete(instance);
 }
 
 export interface ComponentInit<P extends object = object> {
@@ -209,10 +231,23 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
     );
   }
 
-  /** Renders a child component (mounted with `params`, same request context). */
-  async child(type: ComponentClass, params: object = {}): Promise<SafeHtml> {
+  /**
+   * Renders a child component (mounted with `params`, same request context). Its
+   * id is this component's id plus its key, the same on every render, so when
+   * this component re-renders the browser keeps a stateful child's element and
+   * state as long as its params are unchanged (docs/protocol.md, P1.3).
+   */
+  async child(type: ComponentClass, params: object = {}, options: ChildOptions = {}): Promise<SafeHtml> {
     if (!this.#runtime) throw new Error(`component "${this.name}" has no runtime to render children with`);
-    return this.#runtime.renderChild(type, params, this.context);
+    let keys = childKeys.get(this);
+    if (!keys) childKeys.set(this, (keys = new Set()));
+    const key = options.key === undefined ? String(keys.size) : String(options.key);
+    if (!CHILD_KEY.test(key)) {
+      throw new TypeError(`child(): key ${JSON.stringify(key)} of a child of "${this.name}" must match ${CHILD_KEY}`);
+    }
+    if (keys.has(key)) throw new Error(`child(): "${this.name}" renders two children with the key ${JSON.stringify(key)}`);
+    keys.add(key);
+    return this.#runtime.renderChild(type, params, this.context, `${this.id}-${key}`);
   }
 }
 

@@ -4,8 +4,8 @@
  * through these functions, so mount/hydrate/render mean the same over HTTP, a
  * WebSocket or SSE.
  */
-import { randomBytes } from 'node:crypto';
-import { Component, type ComponentClass, type ComponentContext, type ComponentRuntime, type Renderer } from './component.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { beginRender, Component, type ComponentClass, type ComponentContext, type ComponentRuntime, type Renderer } from './component.js';
 import { WeftError } from './errors.js';
 import { renderToString, SafeHtml } from './html.js';
 import { wrapRoot } from './root.js';
@@ -70,9 +70,10 @@ export async function mountNew(
   name: string,
   params: object,
   context: ComponentContext,
+  id: string = newId(name),
 ): Promise<AnyComponent> {
   const checked = await checkParams(type, name, params);
-  const instance = instantiate(host, type, name, newId(name), checked, context);
+  const instance = instantiate(host, type, name, id, checked, context);
   try {
     instance.state = await instance.mount();
   } catch (err) {
@@ -84,10 +85,23 @@ export async function mountNew(
   return instance;
 }
 
-/** Renders an instance and, if it is stateful, signs its state into the root element. */
-export async function renderInstance(host: LifecycleHost, instance: AnyComponent): Promise<Rendered> {
+/**
+ * What a parent's render says about a child: its name and params. Equal digests
+ * mean the parent asked for the same child again, so the browser may keep the one
+ * it has (P1.3). Not a secret; it only has to change when name or params change.
+ */
+export function childDigest(name: string, params: unknown): string {
+  return createHash('sha256').update(`${name}\0${JSON.stringify(params)}`).digest('base64url').slice(0, 12);
+}
+
+/**
+ * Renders an instance and, if it is stateful, signs its state into the root
+ * element. `asChild` marks the root of a child rendered by its parent (P1.3).
+ */
+export async function renderInstance(host: LifecycleHost, instance: AnyComponent, asChild = false): Promise<Rendered> {
   const type = instance.constructor as ComponentClass;
   let inner: unknown;
+  beginRender(instance);
   try {
     if (!type.renderer && host.renderer && type.template && instance.render === Component.prototype.render) {
       // The engine escapes its own output, so what it returns is trusted markup.
@@ -109,5 +123,6 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
     // serialised faithfully is the component's bug, reported like a render error.
     throw host.userError(err, 'render_error', `${instance.name} state`);
   }
-  return { html: wrapRoot(type.tagName, instance.name, instance.id, blob, body), id: instance.id, state: instance.state, blob };
+  const digest = asChild ? childDigest(instance.name, instance.params) : undefined;
+  return { html: wrapRoot(type.tagName, instance.name, instance.id, blob, body, digest), id: instance.id, state: instance.state, blob };
 }

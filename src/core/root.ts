@@ -10,9 +10,11 @@
  */
 import { escapeHtml } from './html.js';
 
-export function wrapRoot(tagName: string, name: string, id: string, blob: string, inner: string): string {
+/** `child` is the child digest when a parent rendered this root (`weft-child`, P1.3). */
+export function wrapRoot(tagName: string, name: string, id: string, blob: string, inner: string, child?: string): string {
   return (
     `<${tagName} id="${escapeHtml(id)}" weft="${escapeHtml(name)}" weft-state="${escapeHtml(blob)}"` +
+    (child === undefined ? '' : ` weft-child="${escapeHtml(child)}"`) +
     ` hx-target="this" hx-swap="morph" hx-ext="weft">${inner}</${tagName}>`
   );
 }

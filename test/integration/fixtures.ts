@@ -224,6 +224,29 @@ export class Row extends Component<{ n: number }> {
   }
 }
 
+/** A stateful parent of {@link Row} children (docs/protocol.md P1.3), served at `/shelf`. */
+export class Shelf extends Component<{ rows: number; label: string }> {
+  static override events = { grow: true, relabel: true };
+
+  mount() {
+    return { rows: 2, label: 'a' };
+  }
+
+  grow(): void {
+    this.state.rows++;
+  }
+
+  relabel(): void {
+    this.state.label = 'b';
+  }
+
+  override async render() {
+    const rows = [];
+    for (let i = 0; i < this.state.rows; i++) rows.push(await this.child(Row, { label: this.state.label }, { key: `r${i}` }));
+    return html`<ul>${rows}</ul>`;
+  }
+}
+
 export const registry = new Registry();
 registry.register('counter', Counter);
 registry.register('other', Other);
@@ -234,6 +257,7 @@ registry.register('traced', Traced);
 registry.register('fragile', Fragile);
 registry.register('broken-mount', BrokenMount);
 registry.register('row', Row);
+registry.register('shelf', Shelf);
 
 /** Names of the events {@link Counter} declares, as `allowed` lists them. */
 export const COUNTER_EVENTS = Object.keys(Counter.events);
@@ -248,6 +272,7 @@ export function makeApp(options: WeftOptions = {}): Weft {
   weft.view('/badge', Badge);
   weft.view('/whoami', Whoami);
   weft.view('/broken-mount', BrokenMount);
+  weft.view('/shelf', Shelf);
   return weft;
 }
 

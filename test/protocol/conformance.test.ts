@@ -107,6 +107,18 @@ class FakeElement extends EventTarget {
     return this.attributes[name] ?? null;
   }
 
+  hasAttribute(name: string): boolean {
+    return name in this.attributes;
+  }
+
+  setAttribute(name: string, value: string): void {
+    this.attributes[name] = value;
+  }
+
+  get id(): string {
+    return this.attributes.id ?? '';
+  }
+
   get valueAsNumber(): number {
     return Number(this.value);
   }
@@ -155,9 +167,9 @@ async function loadClient(client: TestClient): Promise<LoadedClient> {
   };
   const fakeDocument: { activeElement: FakeElement | null } = { activeElement: null };
   const run = runInThisContext(
-    `(function (htmx, Idiomorph, document, HTMLInputElement, HTMLTextAreaElement, HTMLSelectElement) {\n${res.text}\n})`,
+    `(function (htmx, Idiomorph, document, Element, HTMLInputElement, HTMLTextAreaElement, HTMLSelectElement) {\n${res.text}\n})`,
   ) as (...globals: unknown[]) => void;
-  run(fakeHtmx, fakeIdiomorph, fakeDocument, FakeInput, class {}, class {});
+  run(fakeHtmx, fakeIdiomorph, fakeDocument, FakeElement, FakeInput, class {}, class {});
   assert.ok(ext, 'the client did not define the "weft" htmx extension');
   ext.init({ getExpressionVars: () => ({ ...vars }) });
   return { ext, morphs, setVars: (v) => (vars = v), setActive: (el) => (fakeDocument.activeElement = el) };
@@ -226,6 +238,36 @@ for (const host of hosts) {
       const rendered = await weft.render('badge');
       assert.equal(rendered.blob, undefined);
       assert.equal(rendered.html, '<span class="badge">plain</span>');
+    });
+
+    test('P1.3 a child: id <parent id>-<key>, weft-child digest of name and params, same on every parent render', async () => {
+      const page = await client.get('/shelf');
+      assert.equal(page.status, 200, page.text);
+      const rowsOf = (html: string) =>
+        [...html.matchAll(/<li id="([^"]+)" weft="row" weft-state="[^"]+" weft-child="([A-Za-z0-9_-]{12})" hx-target="this"/g)].map((m) => ({
+          id: m[1],
+          digest: m[2],
+        }));
+      const parentId = idOf(page.text);
+      assert.doesNotMatch(rootTag(page.text).tag, /weft-child/, 'the top-level root is nobody\'s child');
+      const rows = rowsOf(page.text);
+      assert.deepEqual(rows.map((r) => r.id), [`${parentId}-r0`, `${parentId}-r1`]);
+      assert.equal(rows[0]?.digest, rows[1]?.digest, 'same name and params, same digest');
+      // The parent's next render asks for the same children again, plus the new one.
+      const grown = await client.fire('shelf', page.state, 'grow');
+      assert.equal(grown.status, 200, grown.text);
+      assert.deepEqual(rowsOf(grown.text), [...rows, { id: `${parentId}-r2`, digest: rows[0]?.digest }]);
+      // Other params, other digest (same ids).
+      const relabelled = await client.fire('shelf', grown.state, 'relabel');
+      const changed = rowsOf(relabelled.text);
+      assert.deepEqual(changed.map((r) => r.id), [`${parentId}-r0`, `${parentId}-r1`, `${parentId}-r2`]);
+      assert.notEqual(changed[0]?.digest, rows[0]?.digest);
+      // A child's own response keeps its id and carries no digest.
+      const rowBlob = /id="[^"]+-r0" weft="row" weft-state="([^"]+)"/.exec(page.text)?.[1];
+      const own = await client.fire('row', rowBlob, 'touch');
+      assert.equal(own.status, 200, own.text);
+      assert.equal(idOf(own.text), `${parentId}-r0`);
+      assert.doesNotMatch(rootTag(own.text).tag, /weft-child/);
     });
 
     test('P2.1 blob has three parts and a 43-char signature: v1.<envelope>.<HMAC-SHA256>', async () => {
@@ -668,11 +710,41 @@ for (const host of hosts) {
           const last = morphs.at(-1);
           assert.equal(last?.target, target);
           assert.equal(last?.content, fragment.children);
-          assert.deepEqual(last?.config, { morphStyle, ignoreActiveValue: keepsValue, restoreFocus: true });
+          const { callbacks, ...config } = last?.config ?? {};
+          assert.deepEqual(config, { morphStyle, ignoreActiveValue: keepsValue, restoreFocus: true });
+          assert.equal(typeof (callbacks as Record<string, unknown>).beforeNodeMorphed, 'function');
         }
       }
       assert.equal(ext.handleSwap('outerHTML', target, fragment), false);
       assert.equal(morphs.length, 9);
+    });
+
+    test('P5.5 a child with the same id and weft-child is kept while its parent morphs; a changed one is morphed', async () => {
+      const { ext, morphs } = await loadClient(client);
+      const page = await client.get('/shelf');
+      const [, firstRow] = [...page.text.matchAll(/<li id="([^"]+)" weft="row" weft-state="[^"]+" weft-child="([^"]+)"/g)];
+      assert.ok(firstRow, page.text);
+      const [, rowId, digest] = firstRow as unknown as [string, string, string];
+      const parent = new FakeElement({ id: 'shelf-x', 'weft-state': 'v1.a.b' });
+      const child = new FakeElement({ id: rowId, 'weft-state': 'v1.c.d', 'weft-child': digest }, parent);
+      ext.handleSwap('morph', parent, { children: [] } as never);
+      const keep = (morphs.at(-1)?.config.callbacks as { beforeNodeMorphed(old: unknown, fresh: unknown): boolean }).beforeNodeMorphed;
+      const fresh = (attributes: Record<string, string>) => new FakeElement(attributes);
+      assert.equal(keep(child, fresh({ id: rowId, 'weft-child': digest })), false, 'same id and digest: kept');
+      assert.equal(keep(child, fresh({ id: rowId, 'weft-child': 'other-digest' })), true, 'params changed: morphed');
+      assert.equal(keep(child, fresh({ id: `${rowId}x`, 'weft-child': digest })), true, 'another child: morphed');
+      assert.equal(keep(parent, fresh({ id: 'shelf-x' })), true, 'the swapped root itself is always morphed');
+      assert.equal(keep(new FakeElement({ id: rowId }), fresh({ id: rowId })), true, 'not a child: morphed');
+      assert.equal(keep('text', 'text'), true, 'text nodes are morphed');
+
+      // A child's own response has no weft-child: the client carries the parent's over.
+      const ownResponse = new FakeElement({ id: rowId, 'weft-state': 'v1.e.f' });
+      ext.handleSwap('morph', child, { children: [ownResponse], firstElementChild: ownResponse } as never);
+      assert.equal(ownResponse.getAttribute('weft-child'), digest);
+      // A response for another element is left alone.
+      const unrelated = new FakeElement({ id: 'elsewhere' });
+      ext.handleSwap('morph', child, { children: [unrelated], firstElementChild: unrelated } as never);
+      assert.equal(unrelated.hasAttribute('weft-child'), false);
     });
 
     test('P5.4 an error response dispatches a bubbling weft:error on the root with {status, error, code, …}', async () => {
