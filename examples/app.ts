@@ -10,7 +10,7 @@ import { Counter } from './counter/counter.js';
 import { Cart } from './shop/cart.js';
 import { Product } from './shop/product.js';
 import { openCatalog } from './shop/catalog.js';
-import { exampleStyles } from './style.js';
+import { ExamplePage, exampleStyles } from './layout.js';
 
 class IndexPage extends Component<Record<string, never>> {
   mount() {
@@ -34,57 +34,32 @@ class IndexPage extends Component<Record<string, never>> {
   }
 }
 
-class CounterPage extends Component<Record<string, never>> {
-  mount() {
-    return {};
-  }
-  override async render() {
-    return page({
-      head: exampleStyles,
-      title: 'Counter',
-      body: html`<main><p><a href="/">← Examples</a></p><h1>Counter</h1>${await this.child(Counter)}</main>`,
-    });
+class CounterPage extends ExamplePage {
+  protected readonly title = 'Counter';
+  protected async content() {
+    return this.child(Counter);
   }
 }
 
-class CartPage extends Component<Record<string, never>> {
-  mount() {
-    return {};
-  }
-  override async render() {
-    return page({
-      head: exampleStyles,
-      title: 'Cart',
-      body: html`<main><p><a href="/">← Examples</a></p><h1>Cart</h1>
-<div id="cart">${await this.child(Cart)}</div>
-</main>`,
-    });
+class CartPage extends ExamplePage {
+  protected readonly title = 'Cart';
+  protected async content() {
+    return html`<div id="cart">${await this.child(Cart)}</div>`;
   }
 }
 
-class BoardPage extends Component<Record<string, never>> {
-  mount() {
-    return {};
-  }
-  override async render() {
-    return page({
-      head: exampleStyles,
-      title: 'Board',
-      body: html`<main><p><a href="/">← Examples</a></p><h1>Board</h1>${await this.child(Board)}</main>`,
-    });
+class BoardPage extends ExamplePage {
+  protected readonly title = 'Board';
+  protected async content() {
+    return this.child(Board);
   }
 }
 
-class ProductPage extends Component<Record<string, never>, { productId: string }> {
-  mount() {
-    return {};
-  }
-  override async render() {
-    return page({
-      head: exampleStyles,
-      title: 'Product',
-      body: html`<main><p><a href="/">← Examples</a></p>${await this.child(Product, { productId: this.params.productId })}</main>`,
-    });
+class ProductPage extends ExamplePage<{ productId: string }> {
+  protected readonly title = 'Product';
+  protected override readonly heading = false;
+  protected async content() {
+    return this.child(Product, { productId: this.params.productId });
   }
 }
 

@@ -4,9 +4,9 @@
  * with the next page. /contacts is the page around the first batch.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { Component, html, page } from 'weft';
+import { Component, html } from 'weft';
 import { z } from 'zod';
-import { exampleStyles } from '../style.js';
+import { ExamplePage } from '../layout.js';
 import { type Contact, contactsPage } from './db.js';
 
 export const PER_PAGE = 3;
@@ -51,23 +51,12 @@ export class ContactRows extends Component<RowsState, { page: number }> {
 }
 
 /** The /contacts page: a table whose body starts with page 1. */
-export class ContactsPage extends Component<Record<string, never>> {
-  mount() {
-    return {};
-  }
-
-  override async render() {
-    return page({
-      head: exampleStyles,
-      title: 'Contacts — click to load',
-      body: html`<main>
-<p><a href="/">← Examples</a></p>
-<h1>Contacts</h1>
-<table>
+export class ContactsPage extends ExamplePage {
+  protected readonly title = 'Contacts';
+  protected async content() {
+    return html`<table>
   <thead><tr><th>ID</th><th>Name</th><th>Email</th><th>Status</th></tr></thead>
   <tbody id="contacts">${await this.child(ContactRows, { page: 1 })}</tbody>
-</table>
-</main>`,
-    });
+</table>`;
   }
 }

@@ -1,10 +1,13 @@
 /**
- * One small stylesheet shared by the example pages, passed to `page({ head })`.
- * Kept inline so the examples need no static-file route; a component that owns
- * its CSS would ship it with the component instead.
+ * What the example pages share: a small stylesheet and the page around each
+ * example (title, link back to the index, heading).
  */
-import { html } from 'weft';
+import { Component, html, page, type SafeHtml } from 'weft';
 
+/**
+ * Passed to `page({ head })`. Kept inline so the examples need no static-file
+ * route; a component that owns its CSS would ship it with the component instead.
+ */
 export const exampleStyles = html`<style>
   :root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
   body { margin: 0; }
@@ -26,3 +29,33 @@ export const exampleStyles = html`<style>
   th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #cbd5e1; }
   .items { padding-left: 1.2rem; }
 </style>`;
+
+/**
+ * A page that shows one example. Pages declare no events, so they render bare
+ * (no state) and are simply re-rendered on each GET.
+ */
+export abstract class ExamplePage<P extends object = Record<string, never>> extends Component<Record<string, never>, P> {
+  /** The document title and the page's heading. */
+  protected abstract readonly title: string;
+  /** False when the example shows its own heading. */
+  protected readonly heading: boolean = true;
+
+  mount() {
+    return {};
+  }
+
+  /** The example itself, below the heading. */
+  protected abstract content(): Promise<SafeHtml>;
+
+  override async render() {
+    return page({
+      head: exampleStyles,
+      title: this.title,
+      body: html`<main>
+<p><a href="/">← Examples</a></p>
+${this.heading && html`<h1>${this.title}</h1>`}
+${await this.content()}
+</main>`,
+    });
+  }
+}
