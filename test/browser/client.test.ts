@@ -1,0 +1,188 @@
+/**
+ * The browser client (src/client/weft.ts) in real Chromium with the real htmx and
+ * idiomorph, against hand-written pages and canned responses: what it sends
+ * (P5.2), how it swaps (P5.3, P5.5) and what it announces (P5.4).
+ */
+import assert from 'node:assert/strict';
+import type { Page, Route } from 'playwright-core';
+import { browserSuite, readProbe, settle } from './harness.js';
+
+const suite = browserSuite();
+
+/** Serves `body` as a page on the examples server's origin, loading Weft's scripts from it. */
+async function openPage(page: Page, url: (path: string) => string, body: string): Promise<void> {
+  await page.route(url('/client-fixture'), (route) =>
+    route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html><head>
+<script defer src="/weft/htmx.min.js"></script>
+<script defer src="/weft/idiomorph.min.js"></script>
+<script defer src="/weft/weft.min.js"></script>
+</head><body>${body}</body></html>`,
+    }),
+  );
+  await page.goto(url('/client-fixture'));
+  await page.waitForFunction(() => 'htmx' in window && 'Idiomorph' in window);
+}
+
+/** A root element as the server writes it (P1.1). */
+function root(id: string, name: string, inner: string, extra = ''): string {
+  return `<div id="${id}" weft="${name}" weft-state="v1.${name}.sig"${extra} hx-target="this" hx-swap="morph" hx-ext="weft">${inner}</div>`;
+}
+
+/** Answers the next POST to /components/<name>/ with `respond` and records the JSON it carried. */
+async function intercept(
+  page: Page,
+  url: (path: string) => string,
+  name: string,
+  respond: { status?: number; contentType?: string; body: string },
+): Promise<{ sent: () => Record<string, unknown>; headers: () => Record<string, string> }> {
+  let body: Record<string, unknown> | undefined;
+  let headers: Record<string, string> = {};
+  await page.route(
+    url(`/components/${name}/`),
+    async (route: Route) => {
+      body = JSON.parse(route.request().postData() ?? 'null') as Record<string, unknown>;
+      headers = route.request().headers();
+      await route.fulfill({ status: respond.status ?? 200, contentType: respond.contentType ?? 'text/html; charset=utf-8', body: respond.body });
+    },
+    { times: 1 },
+  );
+  return {
+    sent: () => {
+      assert.ok(body, 'no request was intercepted');
+      return body;
+    },
+    headers: () => headers,
+  };
+}
+
+suite.test('sends {event, payload, state, updates} as JSON with typed values (P5.2)', async ({ page, url, assertClean }) => {
+  await openPage(
+    page,
+    url,
+    root(
+      'form-1',
+      'form',
+      `<form hx-post="/components/form/" hx-vals='{"event":"save","n":2,"flag":true,"list":[1,"a"]}'>
+  <input name="tag" value="x"><input name="tag" value="y">
+  <input name="title" value="typed">
+  <input type="checkbox" weft-model="done" checked>
+  <input type="number" weft-model="qty" value="7">
+  <input type="number" weft-model="empty" value="">
+  <input type="range" weft-model="level" min="0" max="10" value="3">
+  <input type="text" name="note" weft-model="note" value="bound">
+  <button type="submit">Save</button>
+</form>`,
+    ),
+  );
+  const req = await intercept(page, url, 'form', { body: root('form-1', 'form', '<p class="done">saved</p>') });
+  await settle(page, () => page.locator('button').click());
+  assert.deepEqual(req.sent(), {
+    event: 'save',
+    // hx-vals keep their JSON types; repeated form fields become arrays; bound
+    // inputs are updates, not payload.
+    payload: { tag: ['x', 'y'], title: 'typed', n: 2, flag: true, list: [1, 'a'] },
+    state: 'v1.form.sig',
+    updates: { done: true, qty: 7, empty: null, level: 3, note: 'bound' },
+  });
+  assert.equal(req.headers()['content-type'], 'application/json');
+  assert.equal(await page.locator('.done').innerText(), 'saved');
+  assertClean();
+});
+
+suite.test('an event collects only its own root\'s bound inputs, not a nested child\'s (P5.2)', async ({ page, url, assertClean }) => {
+  const inner = `<input weft-model="note" value="inner note"><button class="inner" hx-post="/components/inner/" hx-vals='{"event":"go"}'>inner</button>`;
+  const child = root('outer-1-0', 'inner', inner, ' weft-child="d1"');
+  const outerHtml = root(
+    'outer-1',
+    'outer',
+    `<input weft-model="title" value="outer title">
+<button class="outer" hx-post="/components/outer/" hx-vals='{"event":"go"}'>outer</button>
+${child}`,
+  );
+  await openPage(page, url, outerHtml);
+  const outer = await intercept(page, url, 'outer', { body: outerHtml });
+  await settle(page, () => page.locator('button.outer').click());
+  assert.deepEqual(outer.sent().updates, { title: 'outer title' });
+  const innerReq = await intercept(page, url, 'inner', { body: root('outer-1-0', 'inner', inner) });
+  await settle(page, () => page.locator('button.inner').click());
+  assert.deepEqual(innerReq.sent().updates, { note: 'inner note' });
+  assert.equal(innerReq.sent().state, 'v1.inner.sig');
+  assertClean();
+});
+
+suite.test('a GET inside a root stays an ordinary htmx GET', async ({ page, url, assertClean }) => {
+  await openPage(page, url, root('list-1', 'list', `<button hx-get="/client-more" hx-target="#more" hx-swap="innerHTML">more</button><div id="more"></div>`));
+  let seen: { method: string; contentType: string | undefined; body: string | null } | undefined;
+  await page.route(url('/client-more'), (route) => {
+    seen = { method: route.request().method(), contentType: route.request().headers()['content-type'], body: route.request().postData() };
+    return route.fulfill({ contentType: 'text/html', body: '<p class="more">more rows</p>' });
+  });
+  await settle(page, () => page.locator('button').click());
+  assert.deepEqual(seen, { method: 'GET', contentType: undefined, body: null });
+  assert.equal(await page.locator('.more').innerText(), 'more rows');
+  assertClean();
+});
+
+suite.test('a morph keeps a child whose id and weft-child match, replaces one whose digest changed (P5.5)', async ({ page, url, assertClean }) => {
+  const child = (digest: string, text: string) =>
+    root('p-1-0', 'kid', `<span class="kid">${text}</span><input class="kid-input" weft-model="n" value="">`, ` weft-child="${digest}"`);
+  const parent = (inner: string, label: string) => root('p-1', 'parent', `<h2 class="label">${label}</h2><button class="go" hx-post="/components/parent/" hx-vals='{"event":"go"}'>go</button>${inner}`);
+  await openPage(page, url, parent(child('same', 'old child'), 'first'));
+  await page.locator('.kid-input').fill('typed in the child');
+
+  let req = await intercept(page, url, 'parent', { body: parent(child('same', 'fresh child'), 'second') });
+  await settle(page, () => page.locator('.go').click());
+  req.sent();
+  assert.equal(await page.locator('.label').innerText(), 'second', 'the parent was morphed');
+  assert.equal(await page.locator('.kid').innerText(), 'old child', 'the matching child was kept');
+  assert.equal(await page.locator('.kid-input').inputValue(), 'typed in the child');
+
+  req = await intercept(page, url, 'parent', { body: parent(child('changed', 'fresh child'), 'third') });
+  await settle(page, () => page.locator('.go').click());
+  req.sent();
+  assert.equal(await page.locator('.kid').innerText(), 'fresh child', 'a child with a new digest shows its new render');
+  assert.equal(await page.locator('#p-1-0').getAttribute('weft-child'), 'changed');
+  assertClean();
+});
+
+suite.test("a child's own response keeps the weft-child its parent gave it (P5.5)", async ({ page, url, assertClean }) => {
+  await openPage(
+    page,
+    url,
+    root('k-1', 'kid', `<button class="inc" hx-post="/components/kid/" hx-vals='{"event":"inc"}'>+</button><b class="n">0</b>`, ' weft-child="dig"'),
+  );
+  const req = await intercept(page, url, 'kid', {
+    body: root('k-1', 'kid', `<button class="inc" hx-post="/components/kid/" hx-vals='{"event":"inc"}'>+</button><b class="n">1</b>`),
+  });
+  await settle(page, () => page.locator('.inc').click());
+  req.sent();
+  assert.equal(await page.locator('.n').innerText(), '1');
+  assert.equal(await page.locator('#k-1').getAttribute('weft-child'), 'dig');
+  assertClean();
+});
+
+suite.test('refusals and unreachable servers become weft:error on the root, nothing is swapped (P5.4)', async ({ page, url }) => {
+  await openPage(page, url, root('e-1', 'err', `<button class="go" hx-post="/components/err/" hx-vals='{"event":"go"}'>go</button><p class="body">kept</p>`));
+  let req = await intercept(page, url, 'err', { status: 422, contentType: 'application/json', body: '{"error":"bad payload","code":"invalid_payload","issues":[]}' });
+  await settle(page, () => page.locator('.go').click());
+  req.sent();
+  req = await intercept(page, url, 'err', { status: 502, contentType: 'text/html', body: '<h1>Bad gateway</h1>' });
+  await settle(page, () => page.locator('.go').click());
+  req.sent();
+  await page.route(url('/components/err/'), (route) => route.abort('connectionrefused'), { times: 1 });
+  await settle(page, () => page.locator('.go').click());
+
+  const { errors } = await readProbe(page);
+  assert.deepEqual(
+    errors.map((e) => ({ target: e.target, bubbles: e.bubbles, status: e.detail.status, code: e.detail.code })),
+    [
+      { target: 'err', bubbles: true, status: 422, code: 'invalid_payload' },
+      { target: 'err', bubbles: true, status: 502, code: undefined },
+      { target: 'err', bubbles: true, status: 0, code: 'network' },
+    ],
+  );
+  assert.equal(errors[0]?.detail.error, 'bad payload');
+  assert.equal(await page.locator('.body').innerText(), 'kept');
+});
