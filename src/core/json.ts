@@ -6,8 +6,19 @@
  */
 import { WeftError } from './errors.js';
 
+/** True when `text` has more than `limit` `{` and `[` together (native indexOf, no per-char loop). */
+function moreOpenersThan(text: string, limit: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) if (++n > limit) return true;
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (++n > limit) return true;
+  return false;
+}
+
 /** Throws `too_deep` if arrays/objects nest deeper than `maxDepth`. Strings are skipped. */
 export function checkDepth(text: string, maxDepth: number): void {
+  // Nesting deeper than maxDepth needs more than maxDepth openers. Typical event
+  // bodies have a handful (the state blob is base64url), so most skip the scan.
+  if (!moreOpenersThan(text, maxDepth)) return;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
