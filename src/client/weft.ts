@@ -8,7 +8,8 @@
  * - `hx-swap="morph"` morphs the response into the page with idiomorph, keeping
  *   focus, caret and the value of the input being typed in.
  * - Error responses (JSON) and network failures are announced as a `weft:error`
- *   event on the root.
+ *   event on the root, which also gets a `weft-error="<code>"` attribute until
+ *   its next successful response.
  */
 
 interface HtmxApi {
@@ -30,8 +31,12 @@ function rootOf(elt: Element | null): Element | null {
   return elt && elt.closest(ROOT);
 }
 
-function announce(elt: Element, detail: object): void {
-  (rootOf(elt) ?? elt).dispatchEvent(new CustomEvent('weft:error', { bubbles: true, detail }));
+function announce(elt: Element, detail: Record<string, unknown>): void {
+  const root = rootOf(elt) ?? elt;
+  // For CSS (`[weft-error] { … }`); the next successful response has no such
+  // attribute, so the morph clears it.
+  root.setAttribute('weft-error', typeof detail.code === 'string' ? detail.code : 'error');
+  root.dispatchEvent(new CustomEvent('weft:error', { bubbles: true, detail }));
 }
 
 /** A bound input's value with the type the input implies (the server still coerces). */

@@ -185,4 +185,14 @@ suite.test('refusals and unreachable servers become weft:error on the root, noth
   );
   assert.equal(errors[0]?.detail.error, 'bad payload');
   assert.equal(await page.locator('.body').innerText(), 'kept');
+  assert.equal(await page.locator('#e-1').getAttribute('weft-error'), 'network', 'the last failure marks the root');
+
+  // The next success morphs the mark away.
+  req = await intercept(page, url, 'err', {
+    body: root('e-1', 'err', `<button class="go" hx-post="/components/err/" hx-vals='{"event":"go"}'>go</button><p class="body">fresh</p>`),
+  });
+  await settle(page, () => page.locator('.go').click());
+  req.sent();
+  assert.equal(await page.locator('.body').innerText(), 'fresh');
+  assert.equal(await page.locator('#e-1').getAttribute('weft-error'), null);
 });

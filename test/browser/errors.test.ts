@@ -46,8 +46,10 @@ suite.test('a tampered weft-state gets a 400 and a weft:error event, not a swap'
   assert.equal(error.detail.status, 400);
   assert.equal(error.detail.code, 'state_signature');
 
-  // Nothing was swapped: same markup, same forged state, count still 0, no JSON on the page.
-  assert.equal(await page.locator('main').innerHTML(), pageBefore);
+  // Nothing was swapped: same markup (but for the root's weft-error mark), same
+  // forged state, count still 0, no JSON on the page.
+  assert.equal(await root.getAttribute('weft-error'), 'state_signature');
+  assert.equal((await page.locator('main').innerHTML()).replace(' weft-error="state_signature"', ''), pageBefore);
   assert.equal(await root.getAttribute('weft-state'), forged);
   assert.equal(await root.locator('.count').innerText(), '0');
   assert.equal(await page.locator(ROOT).count(), 1);

@@ -760,12 +760,15 @@ for (const host of hosts) {
       assert.equal(seen.length, 1);
       assert.equal(seen[0]?.bubbles, true);
       assert.deepEqual(seen[0]?.detail, { status: 400, ...res.json });
+      assert.equal(root.getAttribute('weft-error'), 'unknown_event', 'the root is marked with the code');
       // A body that is not JSON still produces {status, error}.
       ext.onEvent('htmx:responseError', { detail: { elt: button, xhr: { status: 502, responseText: '<h1>Bad gateway</h1>', statusText: 'Bad Gateway' } } });
       assert.deepEqual(seen[1]?.detail, { status: 502, error: 'Bad Gateway' });
+      assert.equal(root.getAttribute('weft-error'), 'error', 'no code: marked "error"');
       // A request that never reached the server.
       ext.onEvent('htmx:sendError', { detail: { elt: button } });
       assert.deepEqual(seen[2]?.detail, { status: 0, error: 'the server could not be reached', code: 'network' });
+      assert.equal(root.getAttribute('weft-error'), 'network');
       assert.equal(seen.length, 3);
     });
 
