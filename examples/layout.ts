@@ -19,6 +19,7 @@ export const exampleStyles = html`<style>
   button.primary, button.add-to-cart:not(:disabled) { background: #2563eb; border-color: #2563eb; color: white; }
   button.selected { outline: 2px solid #2563eb; outline-offset: 1px; }
   .htmx-request { opacity: .7; transition: opacity .2s; }
+  [weft-error] { outline: 2px solid #b91c1c; outline-offset: 4px; }
   .sizes { display: flex; gap: .5rem; margin: 1rem 0; }
   .low-stock { display: block; font-size: .75rem; color: #b45309; }
   .error { color: #b91c1c; }
