@@ -16,6 +16,7 @@ export const exampleStyles = html`<style>
   button { font: inherit; padding: .3rem .8rem; border-radius: .4rem; border: 1px solid #94a3b8; background: Canvas; color: CanvasText; cursor: pointer; }
   button:hover:not(:disabled) { border-color: #2563eb; }
   button:disabled { opacity: .45; cursor: not-allowed; }
+  input[type=text] { font: inherit; padding: .25rem .5rem; border: 1px solid #94a3b8; border-radius: .4rem; }
   button.primary, button.add-to-cart:not(:disabled) { background: #2563eb; border-color: #2563eb; color: white; }
   button.selected { outline: 2px solid #2563eb; outline-offset: 1px; }
   .htmx-request { opacity: .7; transition: opacity .2s; }
