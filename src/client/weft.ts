@@ -82,7 +82,9 @@ htmx.defineExtension('weft', {
     if (!root) return null;
     const updates: Record<string, unknown> = {};
     for (const input of root.querySelectorAll<HTMLInputElement>('[weft-model]')) {
-      if (rootOf(input) === root) updates[input.getAttribute('weft-model') as string] = modelValue(input);
+      // A radio group binds one field: only its checked radio speaks for it.
+      if (rootOf(input) !== root || (input.type === 'radio' && !input.checked)) continue;
+      updates[input.getAttribute('weft-model') as string] = modelValue(input);
     }
     const payload: Record<string, unknown> = {};
     params.forEach((value, key) => {

@@ -72,6 +72,13 @@ suite.test('sends {event, payload, state, updates} as JSON with typed values (P5
   <input type="number" weft-model="empty" value="">
   <input type="range" weft-model="level" min="0" max="10" value="3">
   <input type="text" name="note" weft-model="note" value="bound">
+  <label><input type="radio" name="size" weft-model="size" value="S"> S</label>
+  <label><input type="radio" name="size" weft-model="size" value="M" checked> M</label>
+  <label><input type="radio" name="size" weft-model="size" value="L"> L</label>
+  <input type="radio" name="unset" weft-model="unset" value="a"><input type="radio" name="unset" weft-model="unset" value="b">
+  <select weft-model="color"><option>red</option><option selected>blue</option></select>
+  <textarea weft-model="bio">multi
+line</textarea>
   <button type="submit">Save</button>
 </form>`,
     ),
@@ -84,7 +91,8 @@ suite.test('sends {event, payload, state, updates} as JSON with typed values (P5
     // inputs are updates, not payload.
     payload: { tag: ['x', 'y'], title: 'typed', n: 2, flag: true, list: [1, 'a'] },
     state: 'v1.form.sig',
-    updates: { done: true, qty: 7, empty: null, level: 3, note: 'bound' },
+    // Only the checked radio of a group counts; a group with none checked sends nothing.
+    updates: { done: true, qty: 7, empty: null, level: 3, note: 'bound', size: 'M', color: 'blue', bio: 'multi\nline' },
   });
   assert.equal(req.headers()['content-type'], 'application/json');
   assert.equal(await page.locator('.done').innerText(), 'saved');
