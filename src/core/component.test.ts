@@ -8,6 +8,7 @@ import {
   type ComponentInit,
   type EventDeclarations,
   isDeclaredEvent,
+  RESERVED_NAMES,
   type Renderer,
   type TemplateContext,
 } from './component.js';
@@ -297,6 +298,39 @@ describe('Component', () => {
         });
       }
     });
+  });
+});
+
+describe('validated()', () => {
+  const Form = z.object({
+    email: z.string().email('enter an email'),
+    age: z.coerce.number().int().min(18, 'adults only').max(130, 'too old'),
+    address: z.object({ city: z.string().min(1, 'city is required') }),
+  });
+
+  it('returns the parsed value and leaves errors alone when the value is valid', async () => {
+    const c = counter();
+    const form = await c.validated(Form, { email: 'a@b.co', age: '40', address: { city: 'Oslo' } });
+    assert.deepEqual(form, { email: 'a@b.co', age: 40, address: { city: 'Oslo' } });
+    assert.deepEqual(c.errors, {});
+  });
+
+  it('puts one message per field, keyed by dotted path, in this.errors and returns undefined', async () => {
+    const c = counter();
+    c.errors.other = 'kept';
+    const form = await c.validated(Form, { email: 'nope', age: '12', address: { city: '' } });
+    assert.equal(form, undefined);
+    assert.deepEqual(c.errors, { other: 'kept', email: 'enter an email', age: 'adults only', 'address.city': 'city is required' });
+  });
+
+  it('keeps the first message when a field fails several checks, and uses "" for the value itself', async () => {
+    const c = counter();
+    await c.validated(z.string().min(5, 'too short').regex(/^\d+$/, 'digits only'), 'ab');
+    assert.deepEqual(c.errors, { '': 'too short' });
+  });
+
+  it('is a reserved name, so no class can declare it as an event', () => {
+    assert.ok(RESERVED_NAMES.has('validated'));
   });
 });
 

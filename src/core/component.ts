@@ -15,7 +15,7 @@
  * }
  */
 import { escapeHtml, SafeHtml } from './html.js';
-import type { StandardSchemaV1 } from './schema.js';
+import { type StandardSchemaV1, validate } from './schema.js';
 
 /**
  * `true` accepts any JSON object as payload; a schema validates and coerces it.
@@ -214,6 +214,26 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
     let out = ` hx-post="${escapeHtml(this.endpoint)}" hx-vals="${escapeHtml(vals)}"`;
     if (options?.trigger) out += ` hx-trigger="${escapeHtml(options.trigger)}"`;
     return new SafeHtml(out);
+  }
+
+  /**
+   * Validates `value` with a Standard Schema inside a handler, the way a form is
+   * checked: on success returns the parsed value; on failure puts one message per
+   * field in `this.errors` (keyed by dotted path, `""` for the whole value) and
+   * returns `undefined`, so the handler can return and the template shows them.
+   * (A payload schema in `static events` answers 422 instead, before the handler.)
+   *
+   * @example
+   * async save(payload: Record<string, unknown>) {
+   *   const form = await this.validated(ContactForm, payload);
+   *   if (!form) return;
+   * }
+   */
+  async validated<T extends StandardSchemaV1>(schema: T, value: unknown): Promise<StandardSchemaV1.InferOutput<T> | undefined> {
+    const result = await validate(schema, value);
+    if (result.ok) return result.value;
+    for (const issue of result.issues) this.errors[issue.path] ??= issue.message;
+    return undefined;
   }
 
   /**
