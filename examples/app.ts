@@ -9,6 +9,7 @@ import { openContacts } from './contacts/db.js';
 import { Counter } from './counter/counter.js';
 import { Cart } from './shop/cart.js';
 import { Product } from './shop/product.js';
+import { Signup } from './signup/signup.js';
 import { openCatalog } from './shop/catalog.js';
 import { ExamplePage, exampleStyles } from './layout.js';
 
@@ -27,6 +28,7 @@ class IndexPage extends Component<Record<string, never>> {
   <li><a href="/contacts">Contacts</a> — click to load: a component served as a view (node:sqlite)</li>
   <li><a href="/shop/product/1">Product</a> — the storefront's product: a Liquid file template, size selector, errors</li>
   <li><a href="/cart">Cart</a> — the storefront's cart component</li>
+  <li><a href="/signup">Sign-up form</a> — a form whose mistakes re-render as messages beside the fields</li>
   <li><a href="/board">Board</a> — nested components: counters inside a board keep their state when it re-renders</li>
 </ul>
 </main>`,
@@ -55,6 +57,13 @@ class BoardPage extends ExamplePage {
   }
 }
 
+class SignupPage extends ExamplePage {
+  protected readonly title = 'Sign up';
+  protected async content() {
+    return this.child(Signup);
+  }
+}
+
 class ProductPage extends ExamplePage<{ productId: string }> {
   protected readonly title = 'Product';
   protected override readonly heading = false;
@@ -77,6 +86,8 @@ export function createExampleApp(options: WeftOptions = {}): { weft: Weft; local
   registry.register('product-page', ProductPage);
   registry.register('board', Board);
   registry.register('board-page', BoardPage);
+  registry.register('signup', Signup);
+  registry.register('signup-page', SignupPage);
 
   const weft = createWeft({ registry, ...options });
   weft.view('/', IndexPage);
@@ -86,5 +97,6 @@ export function createExampleApp(options: WeftOptions = {}): { weft: Weft; local
   weft.view('/cart', CartPage);
   weft.view('/shop/product/:productId', ProductPage);
   weft.view('/board', BoardPage);
+  weft.view('/signup', SignupPage);
   return { weft, locals: { db: openContacts(), catalog: openCatalog() } };
 }

@@ -109,12 +109,12 @@ describe('Component', () => {
     it('posts the event to the endpoint with hx-vals carrying the event key', () => {
       const out = counter().on('increment');
       assert.ok(out instanceof SafeHtml);
-      assert.equal(out.value, ' hx-post="/components/counter/" hx-vals="{&quot;event&quot;:&quot;increment&quot;}"');
+      assert.equal(out.value, 'hx-post="/components/counter/" hx-vals="{&quot;event&quot;:&quot;increment&quot;}"');
     });
 
     it('puts the payload in hx-vals, JSON-encoded and escaped', () => {
       const out = counter().on('add', { by: 2 });
-      assert.equal(out.value, ' hx-post="/components/counter/" hx-vals="{&quot;by&quot;:2,&quot;event&quot;:&quot;add&quot;}"');
+      assert.equal(out.value, 'hx-post="/components/counter/" hx-vals="{&quot;by&quot;:2,&quot;event&quot;:&quot;add&quot;}"');
       assert.deepEqual(hxVals(out), { by: 2, event: 'add' });
     });
 
@@ -141,7 +141,7 @@ describe('Component', () => {
 
     it('escapes the endpoint', () => {
       const out = counter({ endpoint: '/x"y/<z>&/' }).on('increment');
-      assert.match(out.value, /^ hx-post="\/x&quot;y\/&lt;z&gt;&amp;\/" /);
+      assert.match(out.value, /^hx-post="\/x&quot;y\/&lt;z&gt;&amp;\/" /);
     });
 
     it('can be interpolated into html``', () => {
@@ -161,13 +161,13 @@ describe('Component', () => {
     it('names the field and carries its current value', () => {
       const c = counter();
       c.state.note = 'hello';
-      assert.equal(c.bind('note').value, ' name="note" weft-model="note" value="hello"');
+      assert.equal(c.bind('note').value, 'name="note" weft-model="note" value="hello"');
     });
 
     it('escapes the value', () => {
       const c = counter();
       c.state.note = `"><img src=x onerror='alert(1)'>&`;
-      assert.equal(c.bind('note').value, ' name="note" weft-model="note" value="&quot;&gt;&lt;img src=x onerror=&#39;alert(1)&#39;&gt;&amp;"');
+      assert.equal(c.bind('note').value, 'name="note" weft-model="note" value="&quot;&gt;&lt;img src=x onerror=&#39;alert(1)&#39;&gt;&amp;"');
     });
 
     it('renders numbers as text and null/undefined as an empty value', () => {

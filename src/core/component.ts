@@ -211,7 +211,7 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
       throw new Error(`on(): payload key "event" is reserved for the event name (component "${this.name}")`);
     }
     const vals = JSON.stringify({ ...payload, event });
-    let out = ` hx-post="${escapeHtml(this.endpoint)}" hx-vals="${escapeHtml(vals)}"`;
+    let out = `hx-post="${escapeHtml(this.endpoint)}" hx-vals="${escapeHtml(vals)}"`;
     if (options?.trigger) out += ` hx-trigger="${escapeHtml(options.trigger)}"`;
     return new SafeHtml(out);
   }
@@ -247,7 +247,7 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
     }
     const value = (this.state as Record<string, unknown>)[field];
     return new SafeHtml(
-      ` name="${escapeHtml(field)}" weft-model="${escapeHtml(field)}" value="${escapeHtml(value == null ? '' : String(value))}"`,
+      `name="${escapeHtml(field)}" weft-model="${escapeHtml(field)}" value="${escapeHtml(value == null ? '' : String(value))}"`,
     );
   }
 

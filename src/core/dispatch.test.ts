@@ -206,7 +206,7 @@ describe('dispatch', () => {
         first.html,
         `<div id="${first.id}" weft="counter" weft-state="${first.blob}" hx-target="this" hx-swap="morph" hx-ext="weft">` +
           '<p class="count">0</p><p class="note"></p>' +
-          '<button  hx-post="/components/counter/" hx-vals="{&quot;event&quot;:&quot;increment&quot;}">+</button></div>',
+          '<button hx-post="/components/counter/" hx-vals="{&quot;event&quot;:&quot;increment&quot;}">+</button></div>',
       );
       assert.deepEqual(first.state, { count: 0, note: '', owner: 'ada', last: null });
 

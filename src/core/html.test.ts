@@ -108,26 +108,26 @@ describe('html``', () => {
 });
 
 describe('attrs()', () => {
-  it('renders values escaped and double-quoted, each with a leading space', () => {
-    assert.equal(attrs({ class: 'buy', title: `a "quoted" <b> & 'x'` }).value, ' class="buy" title="a &quot;quoted&quot; &lt;b&gt; &amp; &#39;x&#39;"');
+  it('renders values escaped and double-quoted, separated by single spaces', () => {
+    assert.equal(attrs({ class: 'buy', title: `a "quoted" <b> & 'x'` }).value, 'class="buy" title="a &quot;quoted&quot; &lt;b&gt; &amp; &#39;x&#39;"');
   });
 
   it('renders true as a bare attribute and omits false, null and undefined', () => {
-    assert.equal(attrs({ disabled: true, hidden: false, checked: null, selected: undefined }).value, ' disabled');
+    assert.equal(attrs({ disabled: true, hidden: false, checked: null, selected: undefined }).value, 'disabled');
   });
 
   it('stringifies numbers and zero/empty values', () => {
-    assert.equal(attrs({ tabindex: 0, value: '', 'data-n': 1.5 }).value, ' tabindex="0" value="" data-n="1.5"');
+    assert.equal(attrs({ tabindex: 0, value: '', 'data-n': 1.5 }).value, 'tabindex="0" value="" data-n="1.5"');
   });
 
   it('returns SafeHtml usable inside html``', () => {
-    const out = html`<button${attrs({ disabled: true, class: 'x' })}>Buy</button>`;
+    const out = html`<button ${attrs({ disabled: true, class: 'x' })}>Buy</button>`;
     assert.equal(out.value, '<button disabled class="x">Buy</button>');
   });
 
   it('accepts names with dashes, colons, dots and @ (htmx, alpine)', () => {
     assert.equal(attrs({ 'hx-post': '/x', 'xlink:href': '#a', '@click': 'go', 'x-on:click.prevent': 'y', _u: 1 }).value,
-      ' hx-post="/x" xlink:href="#a" @click="go" x-on:click.prevent="y" _u="1"');
+      'hx-post="/x" xlink:href="#a" @click="go" x-on:click.prevent="y" _u="1"');
   });
 
   it('renders an empty map as nothing', () => {

@@ -105,13 +105,14 @@ export function renderToString(value: unknown): string {
  * @example html`<button ${attrs({ disabled: !state.size, class: 'buy' })}>Buy</button>`
  */
 export function attrs(map: Record<string, unknown>): SafeHtml {
-  let out = '';
+  const out: string[] = [];
   for (const [name, value] of Object.entries(map)) {
     if (!/^[A-Za-z_:@][A-Za-z0-9_.:@-]*$/.test(name)) {
       throw new TypeError(`attrs(): ${JSON.stringify(name)} is not a valid attribute name`);
     }
     if (value === false || value === null || value === undefined) continue;
-    out += value === true ? ` ${name}` : ` ${name}="${escapeHtml(String(value))}"`;
+    out.push(value === true ? name : `${name}="${escapeHtml(String(value))}"`);
   }
-  return new SafeHtml(out);
+  // Space-separated with none around, like on() and bind(): the template writes `<tag ${…}>`.
+  return new SafeHtml(out.join(' '));
 }
