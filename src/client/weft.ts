@@ -3,7 +3,7 @@
  * `hx-ext="weft"` that every component root carries (docs/protocol.md).
  *
  * - Event requests from inside a component are sent as JSON:
- *   `{event, payload, state, updates}`; `event` and typed payload values come from
+ *   `{event, payload, state, updates, children?}`; `event` and typed payload values come from
  *   `hx-vals`, form fields join the payload, `weft-model` inputs become `updates`.
  * - `hx-swap="morph"` morphs the response into the page with idiomorph, keeping
  *   focus, caret and the value of the input being typed in.
@@ -96,7 +96,17 @@ htmx.defineExtension('weft', {
     Object.assign(payload, api.getExpressionVars(elt));
     const event = payload.event;
     delete payload.event;
-    return JSON.stringify({ event, payload, state: root.getAttribute('weft-state'), updates });
+    // The children this root shows, so the server can send placeholders for the
+    // ones it would render unchanged (P1.3).
+    const children: Record<string, string> = {};
+    let any = false;
+    for (const child of root.querySelectorAll(`[${CHILD}]`)) {
+      if (rootOf(child.parentElement) === root) {
+        children[child.id] = child.getAttribute(CHILD) as string;
+        any = true;
+      }
+    }
+    return JSON.stringify({ event, payload, state: root.getAttribute('weft-state'), updates, ...(any && { children }) });
   },
 
   isInlineSwap(style: string) {

@@ -325,6 +325,49 @@ describe('createWeft', () => {
       assert.notEqual(after?.child, before?.child);
     });
 
+    it('renders a child the browser lists with the same digest as an empty placeholder, without mounting it', async () => {
+      const first = await weft.render('parent');
+      const [, child] = roots(first.html);
+      assert.ok(child?.child);
+      let mounts = 0;
+      const original = Counter.prototype.mount;
+      Counter.prototype.mount = function (this: Counter) {
+        mounts++;
+        return original.call(this);
+      };
+      try {
+        const next = await weft.dispatch({
+          component: 'parent',
+          state: first.blob,
+          events: [{ event: 'more', payload: {} }],
+          updates: {},
+          children: { [child.id]: child.child },
+        });
+        assert.ok(
+          next.html.includes(`<div id="${child.id}" weft="counter" weft-child="${child.child}"></div>`),
+          'the listed child is a placeholder',
+        );
+        // roots() lists rendered roots only (a placeholder has no weft-state).
+        const [, added, none] = roots(next.html);
+        assert.equal(none, undefined);
+        assert.equal(added?.id, `${first.id}-1`, 'a child the browser does not have renders in full');
+        assert.equal(mounts, 1, 'only the new child was mounted');
+
+        // A listed child whose digest no longer matches (other params) renders in full.
+        const stale = await weft.dispatch({
+          component: 'parent',
+          state: first.blob,
+          events: [{ event: 'restart', payload: {} }],
+          updates: {},
+          children: { [child.id]: child.child },
+        });
+        assert.equal(roots(stale.html)[1]?.id, child.id);
+        assert.equal(mounts, 2);
+      } finally {
+        Counter.prototype.mount = original;
+      }
+    });
+
     it("a child's own event response carries no digest (the browser keeps the parent's)", async () => {
       const first = await weft.render('parent');
       const [, child] = roots(first.html);

@@ -8,8 +8,9 @@ import type { ComponentClass, ComponentContext, Renderer } from './component.js'
 import { dispatch, type DispatchHost, type EventRequest, lookup } from './dispatch.js';
 import { WeftError } from './errors.js';
 import { SafeHtml } from './html.js';
-import { type LifecycleHost, mountNew, type Rendered, renderInstance } from './lifecycle.js';
+import { childDigest, isStateful, type LifecycleHost, mountNew, type Rendered, renderInstance } from './lifecycle.js';
 import { Registry, registry as defaultRegistry } from './registry.js';
+import { placeholderRoot } from './root.js';
 import { StateCodec } from './state-codec.js';
 
 export interface WeftOptions {
@@ -165,8 +166,13 @@ export class Weft implements DispatchHost, LifecycleHost {
   }
 
   async renderChild(type: ComponentClass, params: object, context: ComponentContext, id: string): Promise<SafeHtml> {
-    const instance = await mountNew(this, type, this.#nameOf(type), params, context, id);
-    return new SafeHtml((await renderInstance(this, instance, true)).html);
+    const name = this.#nameOf(type);
+    // Only a stateful child has a root the browser can keep; others always render.
+    if (!isStateful(type)) return new SafeHtml((await renderInstance(this, await mountNew(this, type, name, params, context, id))).html);
+    const digest = childDigest(name, params);
+    if (context.kept?.[id] === digest) return new SafeHtml(placeholderRoot(type.tagName, name, id, digest));
+    const instance = await mountNew(this, type, name, params, context, id);
+    return new SafeHtml((await renderInstance(this, instance, digest)).html);
   }
 
   /** Runs an event request through the one dispatch path. */

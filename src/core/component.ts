@@ -44,6 +44,12 @@ export interface ComponentContext {
   request?: RequestInfo | undefined;
   /** Host-provided values (Express `res.locals`, Hono variables, your own). */
   locals: Record<string, unknown>;
+  /**
+   * Children the browser already shows, child id → `weft-child` digest, as the
+   * client lists them with a parent's event (P3.1). A child asked for again with
+   * the same digest renders as an empty placeholder: the browser keeps its own.
+   */
+  kept?: Readonly<Record<string, string>> | undefined;
 }
 
 /** A file-template engine. Weft ships one for LiquidJS (`weft/liquid`). */

@@ -24,6 +24,8 @@ export interface EventRequest {
   state: unknown;
   events: EventCall[];
   updates: Record<string, unknown>;
+  /** Children the browser shows inside this component: id → `weft-child` digest (P3.1). */
+  children?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface DispatchHost extends LifecycleHost {
@@ -102,7 +104,8 @@ export async function runEvent(host: DispatchHost, instance: AnyComponent, call:
 
 /** Handles an event request end to end and returns the new render. */
 export async function dispatch(host: DispatchHost, request: EventRequest, context: ComponentContext): Promise<Rendered> {
-  const instance = await restore(host, request.component, request.state, request.updates, context);
+  const ctx = request.children ? { ...context, kept: request.children } : context;
+  const instance = await restore(host, request.component, request.state, request.updates, ctx);
   for (const call of request.events) await runEvent(host, instance, call);
   return renderInstance(host, instance);
 }

@@ -86,9 +86,11 @@ export async function mountNew(
 }
 
 /**
- * What a parent's render says about a child: its name and params. Equal digests
- * mean the parent asked for the same child again, so the browser may keep the one
- * it has (P1.3). Not a secret; it only has to change when name or params change.
+ * What a parent's render says about a child: its name and the params the parent
+ * passed (before the child's paramsSchema, so it is known without mounting).
+ * Equal digests mean the parent asked for the same child again, so the browser
+ * may keep the one it has (P1.3). Not a secret; it only has to change when name
+ * or params change.
  */
 export function childDigest(name: string, params: unknown): string {
   return createHash('sha256').update(`${name}\0${JSON.stringify(params)}`).digest('base64url').slice(0, 12);
@@ -96,9 +98,9 @@ export function childDigest(name: string, params: unknown): string {
 
 /**
  * Renders an instance and, if it is stateful, signs its state into the root
- * element. `asChild` marks the root of a child rendered by its parent (P1.3).
+ * element. `child` is the digest its parent gave it (P1.3), if it is a child.
  */
-export async function renderInstance(host: LifecycleHost, instance: AnyComponent, asChild = false): Promise<Rendered> {
+export async function renderInstance(host: LifecycleHost, instance: AnyComponent, child?: string): Promise<Rendered> {
   const type = instance.constructor as ComponentClass;
   let inner: unknown;
   beginRender(instance);
@@ -123,6 +125,5 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
     // serialised faithfully is the component's bug, reported like a render error.
     throw host.userError(err, 'render_error', `${instance.name} state`);
   }
-  const digest = asChild ? childDigest(instance.name, instance.params) : undefined;
-  return { html: wrapRoot(type.tagName, instance.name, instance.id, blob, body, digest), id: instance.id, state: instance.state, blob };
+  return { html: wrapRoot(type.tagName, instance.name, instance.id, blob, body, child), id: instance.id, state: instance.state, blob };
 }

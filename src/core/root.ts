@@ -10,6 +10,15 @@
  */
 import { escapeHtml } from './html.js';
 
+/**
+ * What a parent renders for a child the browser already shows with the same
+ * digest (P1.3): the root's identity and nothing else. The browser keeps its own
+ * element in its place (P5.5), so no state, no inner HTML and no mount are needed.
+ */
+export function placeholderRoot(tagName: string, name: string, id: string, child: string): string {
+  return `<${tagName} id="${escapeHtml(id)}" weft="${escapeHtml(name)}" weft-child="${escapeHtml(child)}"></${tagName}>`;
+}
+
 /** `child` is the child digest when a parent rendered this root (`weft-child`, P1.3). */
 export function wrapRoot(tagName: string, name: string, id: string, blob: string, inner: string, child?: string): string {
   return (

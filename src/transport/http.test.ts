@@ -157,6 +157,24 @@ describe('parseEventBody', () => {
     });
   });
 
+  it('keeps the children the browser lists (P3.1), id → 12-character digest', () => {
+    const children = { 'board-x-0-1': 'AbCdEfGh_-12', 'board-x-0-2': 'zzzzzzzzzzzz' };
+    assert.deepEqual(parseEventBody('board', { state: 's', event: 'add', children }, 10).children, children);
+  });
+
+  for (const [what, children] of [
+    ['not an object', ['a']],
+    ['a digest that is not a string', { a: 1 }],
+    ['a digest of the wrong length', { a: 'short' }],
+    ['a digest with other characters', { a: 'abc!efghijkl' }],
+    ['an over-long id', { ['i'.repeat(201)]: 'AbCdEfGh_-12' }],
+    ['over 1000 children', Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`c${i}`, 'AbCdEfGh_-12']))],
+  ] as const) {
+    it(`refuses "children" that is ${what} with 400 bad_request`, () => {
+      assert.throws(() => parseEventBody('board', { state: 's', event: 'add', children }, 10), isWeftError(400, 'bad_request'));
+    });
+  }
+
   it('keeps payload and updates', () => {
     const req = parseEventBody('counter', { state: 's', event: 'add', payload: { by: 2 }, updates: { note: 'x' } }, 10);
     assert.deepEqual(req.events, [{ event: 'add', payload: { by: 2 } }]);

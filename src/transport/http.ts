@@ -81,7 +81,7 @@ function htmlResponse(body: string, status = 200): HttpResponse {
 /** Turns a parsed JSON body into an {@link EventRequest}, naming the first problem found. */
 export function parseEventBody(component: string, body: unknown, maxEvents: number): EventRequest {
   if (!isPlainObject(body)) throw new WeftError(400, 'bad_request', 'event request body must be a JSON object');
-  const { state, event, payload, events, updates } = body;
+  const { state, event, payload, events, updates, children } = body;
   let calls: EventCall[];
   if (events !== undefined) {
     if (event !== undefined) throw new WeftError(400, 'bad_request', 'send either "event" or "events", not both');
@@ -106,7 +106,32 @@ export function parseEventBody(component: string, body: unknown, maxEvents: numb
   if (updates !== undefined && !isPlainObject(updates)) {
     throw new WeftError(400, 'bad_request', '"updates" must be an object of field → value');
   }
-  return { component, state, events: calls, updates: (updates as Record<string, unknown> | undefined) ?? {} };
+  return {
+    component,
+    state,
+    events: calls,
+    updates: (updates as Record<string, unknown> | undefined) ?? {},
+    ...(children !== undefined && { children: toChildren(children) }),
+  };
+}
+
+/** Enough for any page; more is not a list of children a browser shows. */
+const MAX_CHILDREN = 1000;
+const DIGEST = /^[A-Za-z0-9_-]{12}$/;
+
+/** Checks the `children` map (P3.1): child id → 12-character digest. */
+function toChildren(children: unknown): Record<string, string> {
+  if (!isPlainObject(children)) throw new WeftError(400, 'bad_request', '"children" must be an object of child id → digest');
+  const entries = Object.entries(children);
+  if (entries.length > MAX_CHILDREN) {
+    throw new WeftError(400, 'bad_request', `"children" lists ${entries.length} children; the limit is ${MAX_CHILDREN}`);
+  }
+  for (const [id, digest] of entries) {
+    if (typeof digest !== 'string' || !DIGEST.test(digest) || id.length > 200) {
+      throw new WeftError(400, 'bad_request', `"children" entry ${JSON.stringify(id.slice(0, 64))} is not an id → 12-character digest`);
+    }
+  }
+  return children as Record<string, string>;
 }
 
 function toCall(event: unknown, payload: unknown, where: string): EventCall {

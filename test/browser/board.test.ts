@@ -44,8 +44,14 @@ suite.test('a child keeps its state and element when its parent re-renders', asy
   assert.equal(await countOf(page, 1), '3');
   await tag(page, first, 'kept');
 
-  // The parent's event re-renders every child; the browser keeps the one it has.
+  // The parent's event lists the children the page shows; the server sends a
+  // placeholder for the unchanged one and the browser keeps the one it has.
+  const boardResponse = nextEventResponse(page, 'board');
   await press(page, 'board', `${BOARD} .add`);
+  const listed = JSON.parse((await boardResponse).request().postData() ?? '{}') as { children?: Record<string, string> };
+  assert.deepEqual(Object.keys(listed.children ?? {}), [childId]);
+  const sentBack = await (await boardResponse).text();
+  assert.ok(sentBack.includes(`<div id="${childId}" weft="counter" weft-child="${listed.children?.[childId ?? '']}"></div>`), sentBack);
   assert.equal(await page.locator(`${BOARD} .board-item`).count(), 2);
   assert.equal(await countOf(page, 1), '3', 'the first counter kept its count');
   assert.equal(await tagOf(page, first), 'kept', 'and its element');

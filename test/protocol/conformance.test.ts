@@ -129,9 +129,14 @@ class FakeElement extends EventTarget {
     return this.parent ? this.parent.closest(selector) : null;
   }
 
+  get parentElement(): FakeElement | null {
+    return this.parent;
+  }
+
   querySelectorAll(selector: string): FakeElement[] {
-    assert.equal(selector, '[weft-model]', `client used an unexpected selector ${selector}`);
-    return this.descendants.filter((e) => 'weft-model' in e.attributes);
+    const attribute = /^\[(weft-model|weft-child)\]$/.exec(selector)?.[1];
+    assert.ok(attribute, `client used an unexpected selector ${selector}`);
+    return this.descendants.filter((e) => attribute in e.attributes);
   }
 }
 
@@ -240,7 +245,7 @@ for (const host of hosts) {
       assert.equal(rendered.html, '<span class="badge">plain</span>');
     });
 
-    test('P1.3 a child: id <parent id>-<key>, weft-child digest of name and params, same on every parent render', async () => {
+    test('P1.3 a child: id <parent id>-<key>, weft-child digest of name and params, same on every parent render, placeholder when listed', async () => {
       const page = await client.get('/shelf');
       assert.equal(page.status, 200, page.text);
       const rowsOf = (html: string) =>
@@ -268,6 +273,18 @@ for (const host of hosts) {
       assert.equal(own.status, 200, own.text);
       assert.equal(idOf(own.text), `${parentId}-r0`);
       assert.doesNotMatch(rootTag(own.text).tag, /weft-child/);
+
+      // Children the request lists with their current digest come back as placeholders;
+      // one listed with an old digest, or not listed, renders in full.
+      const listed = await client.post('shelf', {
+        event: 'grow',
+        state: page.state,
+        children: { [`${parentId}-r0`]: rows[0]?.digest, [`${parentId}-r1`]: 'AAAAAAAAAAAA' },
+      });
+      assert.equal(listed.status, 200, listed.text);
+      assert.ok(listed.text.includes(`<li id="${parentId}-r0" weft="row" weft-child="${rows[0]?.digest}"></li>`), listed.text);
+      assert.deepEqual(rowsOf(listed.text).map((r) => r.id), [`${parentId}-r1`, `${parentId}-r2`]);
+      assertRefusal(await client.post('shelf', { event: 'grow', state: page.state, children: { x: 'short' } }), 400, 'bad_request');
     });
 
     test('P2.1 blob has three parts and a 43-char signature: v1.<envelope>.<HMAC-SHA256>', async () => {
@@ -653,7 +670,7 @@ for (const host of hosts) {
       assert.match((await client.get('/weft/idiomorph.min.js')).text, /Idiomorph/);
     });
 
-    test('P5.2 the served client sends {event, payload, state, updates} built from hx-vals, form values and weft-model', async () => {
+    test('P5.2 the served client sends {event, payload, state, updates, children} built from hx-vals, form values, weft-model and child roots', async () => {
       const { ext, setVars } = await loadClient(client);
       const rendered = await weft.render('counter');
       // What on("add", {by: 2}) wrote into the page.
@@ -667,8 +684,10 @@ for (const host of hosts) {
       const root = new FakeElement({ 'weft-state': rendered.blob as string });
       const note = new FakeElement({ 'weft-model': 'note', name: 'note' }, root);
       note.value = 'typed';
-      const nested = new FakeElement({ 'weft-state': 'v1.nested.x' }, root);
+      const nested = new FakeElement({ 'weft-state': 'v1.nested.x', id: 'child-1', 'weft-child': 'AbCdEfGh_-12' }, root);
       new FakeElement({ 'weft-model': 'count' }, nested).value = '99';
+      // A grandchild belongs to the nested root, not to this one.
+      new FakeElement({ 'weft-state': 'v1.grand.x', id: 'grandchild', 'weft-child': 'zzzzzzzzzzzz' }, nested);
       const target = new FakeElement({}, root);
       const form = new FormData();
       form.append('note', 'typed');
@@ -676,7 +695,13 @@ for (const host of hosts) {
       setVars(vals);
       const text = ext.encodeParameters({}, form, target);
       assert.ok(text);
-      assert.deepEqual(JSON.parse(text), { event: 'add', payload: { by: 2, extra: 'x' }, state: rendered.blob, updates: { note: 'typed' } });
+      assert.deepEqual(JSON.parse(text), {
+        event: 'add',
+        payload: { by: 2, extra: 'x' },
+        state: rendered.blob,
+        updates: { note: 'typed' },
+        children: { 'child-1': 'AbCdEfGh_-12' },
+      });
       const configured = { verb: 'post', elt: target, headers: {} as Record<string, string> };
       ext.onEvent('htmx:configRequest', { detail: configured });
       assert.equal(configured.headers['Content-Type'], 'application/json');
