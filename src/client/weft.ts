@@ -12,9 +12,6 @@
  *   its next successful response.
  */
 
-interface HtmxApi {
-  getExpressionVars(elt: Element, event?: Event): Record<string, unknown>;
-}
 interface HtmxGlobal {
   defineExtension(name: string, ext: Record<string, unknown>): void;
 }
@@ -25,7 +22,6 @@ declare const Idiomorph: {
 
 const ROOT = '[weft-state]';
 const CHILD = 'weft-child';
-let api: HtmxApi;
 
 function rootOf(elt: Element | null): Element | null {
   return elt && elt.closest(ROOT);
@@ -39,11 +35,43 @@ function announce(elt: Element, detail: Record<string, unknown>): void {
   root.dispatchEvent(new CustomEvent('weft:error', { bubbles: true, detail }));
 }
 
-/** A bound input's value with the type the input implies (the server still coerces). */
+/**
+ * A bound input's value with the type the input implies (the server still
+ * coerces), or undefined when it has none to send: an empty or unparsable number
+ * field leaves the state as it is rather than failing every event.
+ */
 function modelValue(input: HTMLInputElement): unknown {
   if (input.type === 'checkbox') return input.checked;
-  if (input.type === 'number' || input.type === 'range') return input.value === '' ? null : input.valueAsNumber;
+  if (input.type === 'number' || input.type === 'range') return Number.isNaN(input.valueAsNumber) ? undefined : input.valueAsNumber;
   return input.value;
+}
+
+/** Parsed JSON `hx-vals` of `el`, or nothing (a `js:` expression is htmx's business). */
+function valsOf(el: Element): Record<string, unknown> {
+  try {
+    return JSON.parse(el.getAttribute('hx-vals') || '{}') as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Names the request must not take from htmx's form data: controls of nested
+ * roots, controls of a form around the root, and hx-vals above the root. They
+ * belong to other components (P5.2).
+ */
+function foreignNames(root: Element): Set<string> {
+  const mine = new Set<string>();
+  const foreign = new Set<string>();
+  const outerForm = root.parentElement && root.parentElement.closest('form');
+  for (const scope of outerForm ? [root, outerForm] : [root]) {
+    for (const ctl of scope.querySelectorAll('[name]')) {
+      (rootOf(ctl) === root ? mine : foreign).add(ctl.getAttribute('name') as string);
+    }
+  }
+  for (let el = root.parentElement; el; el = el.parentElement) for (const key in valsOf(el)) foreign.add(key);
+  for (const name of mine) foreign.delete(name);
+  return foreign;
 }
 
 const NOT_TYPED = /^(button|submit|reset|image|checkbox|radio|file|range|color)$/;
@@ -55,10 +83,6 @@ function isTyping(el: Element | null): boolean {
 }
 
 htmx.defineExtension('weft', {
-  init(internal: HtmxApi) {
-    api = internal;
-  },
-
   onEvent(name: string, evt: CustomEvent) {
     const detail = evt.detail;
     if (name === 'htmx:configRequest' && detail.verb !== 'get' && rootOf(detail.elt)) {
@@ -74,26 +98,42 @@ htmx.defineExtension('weft', {
       announce(detail.elt, { status: xhr.status, ...(body as object) });
     } else if (name === 'htmx:sendError') {
       announce(detail.elt, { status: 0, error: 'the server could not be reached', code: 'network' });
+    } else if (name === 'htmx:beforeSwap' && detail.target instanceof Element) {
+      // A child's response rendered for another parent render than the one the
+      // page now shows (its parent replaced it while the request was in flight)
+      // is stale: swapping it in would bring back the old child (P5.5).
+      const now = detail.target.getAttribute(CHILD);
+      const sent = /^\s*<[^>]*?\sweft-child="([^"]*)"/.exec(String(detail.serverResponse))?.[1];
+      if (now !== null && sent !== undefined && sent !== now) detail.shouldSwap = false;
     }
   },
 
   encodeParameters(_xhr: XMLHttpRequest, params: FormData, elt: Element) {
     const root = rootOf(elt);
     if (!root) return null;
-    const updates: Record<string, unknown> = {};
+    // Null-prototype maps: a field named "toString" is just a field.
+    const updates: Record<string, unknown> = Object.create(null);
     for (const input of root.querySelectorAll<HTMLInputElement>('[weft-model]')) {
       // A radio group binds one field: only its checked radio speaks for it.
-      if (rootOf(input) !== root || (input.type === 'radio' && !input.checked)) continue;
-      updates[input.getAttribute('weft-model') as string] = modelValue(input);
+      // Disabled controls are left out, as a form leaves them out.
+      if (rootOf(input) !== root || input.disabled || (input.type === 'radio' && !input.checked)) continue;
+      const value = modelValue(input);
+      if (value !== undefined) updates[input.getAttribute('weft-model') as string] = value;
     }
-    const payload: Record<string, unknown> = {};
+    const payload: Record<string, unknown> = Object.create(null);
+    const foreign = foreignNames(root);
     params.forEach((value, key) => {
-      if (key in updates) return;
-      const prev = payload[key];
-      payload[key] = prev === undefined ? value : ([] as unknown[]).concat(prev, value);
+      if (key in updates || foreign.has(key)) return;
+      payload[key] = key in payload ? ([] as unknown[]).concat(payload[key], value) : value;
     });
-    // hx-vals again, because FormData turned its numbers and booleans into strings.
-    Object.assign(payload, api.getExpressionVars(elt));
+    // hx-vals again, with their JSON types (FormData made them strings), from the
+    // element up to its root only: the nearest wins, ancestors above are others'.
+    const typed: Record<string, unknown> = Object.create(null);
+    for (let el: Element | null = elt; el; el = el === root ? null : el.parentElement) {
+      const vals = valsOf(el);
+      for (const key in vals) if (!(key in typed)) typed[key] = vals[key];
+    }
+    Object.assign(payload, typed);
     const event = payload.event;
     delete payload.event;
     // The children this root shows, so the server can send placeholders for the
@@ -115,12 +155,11 @@ htmx.defineExtension('weft', {
 
   handleSwap(style: string, target: Element, fragment: DocumentFragment) {
     if (style !== 'morph' && style !== 'morph:outerHTML' && style !== 'morph:innerHTML') return false;
-    // A child's own response does not know the digest its parent gave it: keep it (P1.3).
-    const child = target.getAttribute(CHILD);
-    const next = fragment.firstElementChild;
-    if (child !== null && next && next.id === target.id && !next.hasAttribute(CHILD)) next.setAttribute(CHILD, child);
+    // An event response is the root itself (P3.2): morphing it *into* the root
+    // would nest the root in itself, so it always replaces the root's outer HTML.
+    const isRoot = fragment.firstElementChild?.id === target.id && target.id !== '';
     return Idiomorph.morph(target, fragment.children, {
-      morphStyle: style === 'morph:innerHTML' ? 'innerHTML' : 'outerHTML',
+      morphStyle: style === 'morph:innerHTML' && !isRoot ? 'innerHTML' : 'outerHTML',
       // Idiomorph's ignoreActiveValue also skips the active element's children, so
       // a just-clicked (focused) button would keep its old label: only keep the
       // value of an element the user is typing into.

@@ -4,6 +4,7 @@ import { createWeft, Weft, type WeftOptions } from './app.js';
 import { Component, type Renderer } from './component.js';
 import { WeftError } from './errors.js';
 import { html, SafeHtml } from './html.js';
+import { childDigest } from './lifecycle.js';
 import { Registry } from './registry.js';
 import { StateCodec } from './state-codec.js';
 
@@ -302,7 +303,7 @@ describe('createWeft', () => {
       const [parent, child] = roots(first.html);
       assert.equal(parent?.name, 'parent');
       assert.equal(parent?.child, undefined, 'a top-level root is nobody\'s child');
-      assert.deepEqual(child && { id: child.id, name: child.name }, { id: `${first.id}-0`, name: 'counter' });
+      assert.deepEqual(child && { id: child.id, name: child.name }, { id: `${first.id}-_0`, name: 'counter' });
       assert.match(child?.child ?? '', /^[A-Za-z0-9_-]{12}$/);
     });
 
@@ -312,7 +313,7 @@ describe('createWeft', () => {
       const [, a0] = roots(first.html);
       const [, b0, b1] = roots(next.html);
       assert.deepEqual(b0, a0, 'the existing child is asked for again unchanged');
-      assert.equal(b1?.id, `${first.id}-1`);
+      assert.equal(b1?.id, `${first.id}-_1`);
       assert.equal(b1?.child, b0?.child, 'same name and params, same digest');
     });
 
@@ -350,7 +351,7 @@ describe('createWeft', () => {
         // roots() lists rendered roots only (a placeholder has no weft-state).
         const [, added, none] = roots(next.html);
         assert.equal(none, undefined);
-        assert.equal(added?.id, `${first.id}-1`, 'a child the browser does not have renders in full');
+        assert.equal(added?.id, `${first.id}-_1`, 'a child the browser does not have renders in full');
         assert.equal(mounts, 1, 'only the new child was mounted');
 
         // A listed child whose digest no longer matches (other params) renders in full.
@@ -368,13 +369,22 @@ describe('createWeft', () => {
       }
     });
 
-    it("a child's own event response carries no digest (the browser keeps the parent's)", async () => {
+    it("a child's own event response carries the digest its parent gave it, from its blob", async () => {
       const first = await weft.render('parent');
       const [, child] = roots(first.html);
-      const blob = /id="[^"]+-0" weft="counter" weft-state="([^"]+)"/.exec(first.html)?.[1];
+      const blob = /id="[^"]+-_0" weft="counter" weft-state="([^"]+)"/.exec(first.html)?.[1];
       const own = await weft.dispatch({ component: 'counter', state: blob, events: [{ event: 'increment', payload: {} }], updates: {} });
       assert.equal(own.id, child?.id, 'the child keeps its id across its own events');
-      assert.equal(roots(own.html)[0]?.child, undefined);
+      assert.equal(roots(own.html)[0]?.child, child?.child);
+    });
+
+    it("chains the parent's digest into its children's, so a replaced parent never keeps old grandchildren", () => {
+      const leaf = childDigest('leaf', {});
+      assert.notEqual(childDigest('leaf', {}, childDigest('mid-a', {})), childDigest('leaf', {}, childDigest('mid-b', {})));
+      assert.notEqual(childDigest('leaf', {}, 'AAAAAAAAAAAA'), leaf);
+      // Params are compared by value: key order does not matter.
+      assert.equal(childDigest('row', { a: 1, b: { c: 2, d: 3 } }), childDigest('row', { b: { d: 3, c: 2 }, a: 1 }));
+      assert.notEqual(childDigest('row', { a: 1 }), childDigest('row', { a: 2 }));
     });
   });
 

@@ -4,11 +4,11 @@
  * limits together. Host adapters (`weft/node`, `weft/express`, `weft/fetch`) wrap it.
  */
 import { randomBytes } from 'node:crypto';
-import type { ComponentClass, ComponentContext, Renderer } from './component.js';
+import type { Component, ComponentClass, ComponentContext, Renderer } from './component.js';
 import { dispatch, type DispatchHost, type EventRequest, lookup } from './dispatch.js';
 import { WeftError } from './errors.js';
 import { SafeHtml } from './html.js';
-import { childDigest, isStateful, type LifecycleHost, mountNew, type Rendered, renderInstance } from './lifecycle.js';
+import { childDigest, digestOf, isStateful, type LifecycleHost, mountNew, type Rendered, renderInstance, setDigest } from './lifecycle.js';
 import { Registry, registry as defaultRegistry } from './registry.js';
 import { placeholderRoot } from './root.js';
 import { StateCodec } from './state-codec.js';
@@ -165,14 +165,16 @@ export class Weft implements DispatchHost, LifecycleHost {
     return new SafeHtml((await this.render(type, params, context)).html);
   }
 
-  async renderChild(type: ComponentClass, params: object, context: ComponentContext, id: string): Promise<SafeHtml> {
+  async renderChild(parent: Component<object, object>, type: ComponentClass, params: object, id: string): Promise<SafeHtml> {
     const name = this.#nameOf(type);
-    // Only a stateful child has a root the browser can keep; others always render.
-    if (!isStateful(type)) return new SafeHtml((await renderInstance(this, await mountNew(this, type, name, params, context, id))).html);
-    const digest = childDigest(name, params);
-    if (context.kept?.[id] === digest) return new SafeHtml(placeholderRoot(type.tagName, name, id, digest));
+    const { context } = parent;
+    const digest = childDigest(name, params, digestOf(parent));
+    // Only a stateful child has a root the browser can keep.
+    if (isStateful(type) && context.kept?.[id] === digest) return new SafeHtml(placeholderRoot(type.tagName, name, id, digest));
     const instance = await mountNew(this, type, name, params, context, id);
-    return new SafeHtml((await renderInstance(this, instance, digest)).html);
+    // A stateless child has no root, but its own children chain from its digest.
+    setDigest(instance, digest);
+    return new SafeHtml((await renderInstance(this, instance)).html);
   }
 
   /** Runs an event request through the one dispatch path. */

@@ -239,60 +239,64 @@ describe('Component', () => {
       await assert.rejects(counter().child(Templated), /has no runtime/);
     });
 
-    it('asks the runtime with its own context', async () => {
+    it('asks the runtime, naming itself as the parent', async () => {
       const seen: unknown[] = [];
-      const context = { locals: { db: 1 } };
       const c = counter({
-        context,
         runtime: {
-          renderChild: async (type, params, ctx, id) => {
-            seen.push(type, params, ctx, id);
+          renderChild: async (parent, type, params, id) => {
+            seen.push(parent, type, params, id);
             return html`<i>child</i>`;
           },
         },
       });
       assert.equal((await c.child(Templated, { x: 1 })).value, '<i>child</i>');
-      assert.deepEqual(seen, [Templated, { x: 1 }, context, `${c.id}-0`]);
+      assert.deepEqual(seen, [c, Templated, { x: 1 }, `${c.id}-_0`]);
       await c.child(Templated);
-      assert.deepEqual(seen.slice(4), [Templated, {}, context, `${c.id}-1`]);
+      assert.deepEqual(seen.slice(4), [c, Templated, {}, `${c.id}-_1`]);
     });
 
     describe('child ids', () => {
       function withIds(): { c: Counter; ids: string[] } {
         const ids: string[] = [];
-        const c = counter({ runtime: { renderChild: async (_t, _p, _c, id) => (ids.push(id), html``) } });
+        const c = counter({ runtime: { renderChild: async (_parent, _type, _params, id) => (ids.push(id), html``) } });
         return { c, ids };
       }
 
-      it('are the parent id plus the position among this render\'s children, or the key', async () => {
+      it("are the parent id plus the key, or _<n> for the n-th unkeyed child of this render", async () => {
         const { c, ids } = withIds();
         await c.child(Templated);
         await c.child(Templated, {}, { key: 'row_7' });
         await c.child(Templated, {}, { key: 42 });
         await c.child(Templated);
-        assert.deepEqual(ids, [`${c.id}-0`, `${c.id}-row_7`, `${c.id}-42`, `${c.id}-3`]);
+        assert.deepEqual(ids, [`${c.id}-_0`, `${c.id}-row_7`, `${c.id}-42`, `${c.id}-_1`]);
       });
 
-      it('restart at 0 on every render (beginRender)', async () => {
+      it('restart at _0 on every render (beginRender)', async () => {
         const { c, ids } = withIds();
         await c.child(Templated);
         beginRender(c);
         await c.child(Templated);
-        assert.deepEqual(ids, [`${c.id}-0`, `${c.id}-0`]);
+        assert.deepEqual(ids, [`${c.id}-_0`, `${c.id}-_0`]);
       });
 
       it('refuse a key used twice in one render', async () => {
         const { c } = withIds();
         await c.child(Templated, {}, { key: 'a' });
         await assert.rejects(c.child(Templated, {}, { key: 'a' }), /renders two children with the key "a"/);
-        // Positional keys share the space: after an explicit key 1, the next positional child is "1" too.
-        const { c: other } = withIds();
-        await other.child(Templated, {}, { key: 1 });
-        await assert.rejects(other.child(Templated), /two children with the key "1"/);
       });
 
-      for (const key of ['', 'a b', 'a"b', '<x>', 'é', 'x'.repeat(65), 1.5]) {
-        it(`refuse the key ${JSON.stringify(key)} (ids must stay plain)`, async () => {
+      it('never let an explicit key meet a positional one, or a keyed child shift an unkeyed one', async () => {
+        const { c, ids } = withIds();
+        await c.child(Templated, {}, { key: 0 });
+        await c.child(Templated);
+        await c.child(Templated, {}, { key: 1 });
+        await c.child(Templated);
+        assert.deepEqual(ids, [`${c.id}-0`, `${c.id}-_0`, `${c.id}-1`, `${c.id}-_1`]);
+      });
+
+      // "-" joins keys into ids, so "1-0" could meet child "1"'s child "0"; "_" leads positional keys.
+      for (const key of ['', 'a b', 'a"b', '<x>', 'é', 'x'.repeat(65), 1.5, -1, '1-0', 'a-b', '_0', '_x']) {
+        it(`refuse the key ${JSON.stringify(key)} (ids must stay plain and unambiguous)`, async () => {
           const { c } = withIds();
           await assert.rejects(c.child(Templated, {}, { key }), TypeError);
         });

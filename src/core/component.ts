@@ -69,29 +69,30 @@ export interface TemplateContext {
 
 /** How Weft itself builds and renders children; implemented by the app. */
 export interface ComponentRuntime {
-  /** Mounts and renders `type` as a child with the element id `id` (P1.3). */
-  renderChild(
-    type: ComponentClass,
-    params: object,
-    context: ComponentContext,
-    id: string,
-  ): Promise<SafeHtml>;
+  /** Mounts and renders `type` as a child of `parent` with the element id `id` (P1.3). */
+  renderChild(parent: Component<object, object>, type: ComponentClass, params: object, id: string): Promise<SafeHtml>;
 }
 
 /** Options for {@link Component.child}. */
 export interface ChildOptions {
   /**
-   * Identifies the child among its parent's children, like a list item's key.
-   * Default: its position among the `child()` calls of this render. Give one when
-   * children are added, removed or reordered, so each keeps its state.
+   * Identifies the child among its parent's children, like a list item's key:
+   * letters, digits and `_`, not starting with `_` (a non-negative integer is
+   * fine). Default: `_<n>`, its position among this render's unkeyed `child()`
+   * calls. Give one when children are added, removed or reordered, so each
+   * keeps its state.
    */
   key?: string | number;
 }
 
-const CHILD_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * No `-`, which joins keys into ids (so `a` + `b-c` and `a-b` + `c` cannot
+ * meet), and no leading `_`, which marks positional keys.
+ */
+const CHILD_KEY = /^[A-Za-z0-9][A-Za-z0-9_]{0,63}$/;
 
-/** The child keys used so far in each instance's current render; reset by {@link beginRender}. */
-const childKeys = new WeakMap<object, Set<string>>();
+/** The keys used so far in each instance's current render; reset by {@link beginRender}. */
+const childKeys = new WeakMap<object, { used: Set<string>; unkeyed: number }>();
 
 /** Called by the lifecycle before each render, so positional child keys restart at 0. */
 export function beginRender(instance: object): void {
@@ -266,14 +267,19 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
   async child(type: ComponentClass, params: object = {}, options: ChildOptions = {}): Promise<SafeHtml> {
     if (!this.#runtime) throw new Error(`component "${this.name}" has no runtime to render children with`);
     let keys = childKeys.get(this);
-    if (!keys) childKeys.set(this, (keys = new Set()));
-    const key = options.key === undefined ? String(keys.size) : String(options.key);
-    if (!CHILD_KEY.test(key)) {
-      throw new TypeError(`child(): key ${JSON.stringify(key)} of a child of "${this.name}" must match ${CHILD_KEY}`);
+    if (!keys) childKeys.set(this, (keys = { used: new Set(), unkeyed: 0 }));
+    let key: string;
+    if (options.key === undefined) {
+      key = `_${keys.unkeyed++}`;
+    } else {
+      key = String(options.key);
+      if (!CHILD_KEY.test(key)) {
+        throw new TypeError(`child(): key ${JSON.stringify(key)} of a child of "${this.name}" must match ${CHILD_KEY}`);
+      }
     }
-    if (keys.has(key)) throw new Error(`child(): "${this.name}" renders two children with the key ${JSON.stringify(key)}`);
-    keys.add(key);
-    return this.#runtime.renderChild(type, params, this.context, `${this.id}-${key}`);
+    if (keys.used.has(key)) throw new Error(`child(): "${this.name}" renders two children with the key ${JSON.stringify(key)}`);
+    keys.used.add(key);
+    return this.#runtime.renderChild(this as Component<object, object>, type, params, `${this.id}-${key}`);
   }
 }
 

@@ -7,7 +7,7 @@
 import { type ComponentClass, type ComponentContext, isDeclaredEvent } from './component.js';
 import { WeftError } from './errors.js';
 import { isPlainObject } from './json.js';
-import { type AnyComponent, instantiate, type LifecycleHost, type Rendered, renderInstance } from './lifecycle.js';
+import { type AnyComponent, instantiate, type LifecycleHost, type Rendered, renderInstance, setDigest } from './lifecycle.js';
 import type { Registry } from './registry.js';
 import { validate } from './schema.js';
 import { applyUpdates } from './updates.js';
@@ -52,6 +52,7 @@ export async function restore(
     throw new WeftError(400, 'state_malformed', 'state blob does not hold an object');
   }
   const instance = instantiate(host, type, name, envelope.id, envelope.params, context);
+  setDigest(instance, envelope.child);
   applyUpdates(envelope.state, updates, type.locked);
   if (type.stateSchema && Object.keys(updates).length > 0) {
     const result = await validate(type.stateSchema, envelope.state);

@@ -85,22 +85,44 @@ export async function mountNew(
   return instance;
 }
 
+/** JSON with object keys sorted, so `{a, b}` and `{b, a}` are the same params. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
 /**
- * What a parent's render says about a child: its name and the params the parent
- * passed (before the child's paramsSchema, so it is known without mounting).
- * Equal digests mean the parent asked for the same child again, so the browser
- * may keep the one it has (P1.3). Not a secret; it only has to change when name
- * or params change.
+ * What a parent's render says about a child: the parent's own digest (if it is a
+ * child too), the child's name, and the params the parent passed (before the
+ * child's paramsSchema, so it is known without mounting). Equal digests mean the
+ * same child was asked for again, so the browser may keep the one it has (P1.3);
+ * chaining the parent's digest means a replaced parent never keeps old
+ * grandchildren. Not a secret; it only has to change when any of these change.
  */
-export function childDigest(name: string, params: unknown): string {
-  return createHash('sha256').update(`${name}\0${JSON.stringify(params)}`).digest('base64url').slice(0, 12);
+export function childDigest(name: string, params: unknown, parent = ''): string {
+  return createHash('sha256').update(`${parent}\0${name}\0${canonicalJson(params)}`).digest('base64url').slice(0, 12);
+}
+
+/** The digest each instance that is a child was given, from its parent's render or its blob. */
+const digests = new WeakMap<object, string>();
+
+export function digestOf(instance: object): string | undefined {
+  return digests.get(instance);
+}
+
+export function setDigest(instance: object, digest: string | undefined): void {
+  if (digest !== undefined) digests.set(instance, digest);
 }
 
 /**
  * Renders an instance and, if it is stateful, signs its state into the root
- * element. `child` is the digest its parent gave it (P1.3), if it is a child.
+ * element. A child's root and blob carry the digest its parent gave it (P1.3),
+ * also on its own events, so every response says which parent render it fits.
  */
-export async function renderInstance(host: LifecycleHost, instance: AnyComponent, child?: string): Promise<Rendered> {
+export async function renderInstance(host: LifecycleHost, instance: AnyComponent): Promise<Rendered> {
   const type = instance.constructor as ComponentClass;
   let inner: unknown;
   beginRender(instance);
@@ -119,11 +141,16 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
   if (!isStateful(type)) return { html: body, id: instance.id, state: instance.state, blob: undefined };
   let blob: string;
   try {
-    blob = host.codec.encode(instance.name, instance.id, instance.state, instance.params);
+    blob = host.codec.encode(instance.name, instance.id, instance.state, instance.params, Date.now(), digestOf(instance));
   } catch (err) {
     // Over the cap is a WeftError (413) and passes through; state that cannot be
     // serialised faithfully is the component's bug, reported like a render error.
     throw host.userError(err, 'render_error', `${instance.name} state`);
   }
-  return { html: wrapRoot(type.tagName, instance.name, instance.id, blob, body, child), id: instance.id, state: instance.state, blob };
+  return {
+    html: wrapRoot(type.tagName, instance.name, instance.id, blob, body, digestOf(instance)),
+    id: instance.id,
+    state: instance.state,
+    blob,
+  };
 }

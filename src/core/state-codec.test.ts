@@ -45,7 +45,14 @@ describe('StateCodec', () => {
       const state = { count: 3, note: 'a "quoted" <b> & ünï', items: [{ qty: 1 }], flag: null };
       const blob = codec.encode('counter', 'counter-abc123', state, { start: 3 }, NOW);
       const env = codec.decode(blob, 'counter', NOW);
-      assert.deepEqual(env, { name: 'counter', id: 'counter-abc123', issuedAt: NOW / 1000, state, params: { start: 3 } });
+      assert.deepEqual(env, { name: 'counter', id: 'counter-abc123', issuedAt: NOW / 1000, state, params: { start: 3 }, child: undefined });
+    });
+
+    it('carries a child digest as "c" when given one, and refuses a "c" that is not a string', () => {
+      const blob = codec.encode('row', 'shelf-x-r0', { n: 1 }, undefined, NOW, 'AbCdEfGh_-12');
+      assert.equal(envelopeOf(blob).c, 'AbCdEfGh_-12');
+      assert.equal(codec.decode(blob, 'row', NOW).child, 'AbCdEfGh_-12');
+      assert.equal('c' in envelopeOf(codec.encode('row', 'r', { n: 1 }, undefined, NOW)), false);
     });
 
     it('has the v1.<envelope>.<43-char signature> format', () => {

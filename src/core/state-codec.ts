@@ -7,7 +7,7 @@
  *
  *     v1.<base64url(JSON envelope)>.<base64url(HMAC-SHA256(secret, "v1." + envelope))>
  *
- * The envelope is `{"n": name, "i": id, "t": issued-at seconds, "s": state, "p"?: params}`.
+ * The envelope is `{"n": name, "i": id, "t": issued-at seconds, "s": state, "p"?: params, "c"?: child digest}`.
  * Because the component name sits inside the signed bytes, a blob issued to one
  * component cannot be replayed against another.
  */
@@ -35,6 +35,8 @@ export interface Envelope<S = unknown, P = unknown> {
   issuedAt: number;
   state: S;
   params: P;
+  /** The digest the parent gave this component, if it was rendered as a child (P1.3). */
+  child?: string | undefined;
 }
 
 const VERSION = 'v1';
@@ -62,7 +64,7 @@ export class StateCodec {
    * Serialises and signs. Throws 413 `state_too_large` when the state is over the
    * cap, and a TypeError when it holds NaN or ±Infinity (a bug in the component).
    */
-  encode(name: string, id: string, state: unknown, params?: unknown, now = Date.now()): string {
+  encode(name: string, id: string, state: unknown, params?: unknown, now = Date.now(), child?: string): string {
     const hasParams = params !== undefined && !(typeof params === 'object' && params !== null && Object.keys(params).length === 0);
     const stateJson = JSON.stringify(state);
     // NaN and Infinity serialise as null: only a state whose JSON has a null can hold one.
@@ -70,7 +72,8 @@ export class StateCodec {
     if (nonFinite) throw new TypeError(`${nonFinite} is not a finite number; state must survive JSON unchanged`);
     const envelope =
       `{"n":${JSON.stringify(name)},"i":${JSON.stringify(id)},"t":${Math.floor(now / 1000)},"s":${stateJson}` +
-      (hasParams ? `,"p":${JSON.stringify(params)}}` : '}');
+      (hasParams ? `,"p":${JSON.stringify(params)}` : '') +
+      (child === undefined ? '}' : `,"c":${JSON.stringify(child)}}`);
     const bytes = Buffer.from(envelope);
     this.#checkSize(bytes.length, 'component state');
     const signedPart = `${VERSION}.${bytes.toString('base64url')}`;
@@ -113,7 +116,7 @@ export class StateCodec {
     }
     const bytes = Buffer.from(parts[1], 'base64url');
     this.#checkSize(bytes.length, 'state in request');
-    let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown } | null;
+    let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown; c?: unknown } | null;
     try {
       raw = JSON.parse(bytes.toString('utf8'));
     } catch {
@@ -128,7 +131,8 @@ export class StateCodec {
       typeof raw.n !== 'string' ||
       typeof raw.i !== 'string' ||
       typeof raw.t !== 'number' ||
-      !Number.isFinite(raw.t)
+      !Number.isFinite(raw.t) ||
+      (raw.c !== undefined && typeof raw.c !== 'string')
     ) {
       throw new WeftError(400, 'state_malformed', 'state envelope is missing name, id or issue time');
     }
@@ -141,6 +145,6 @@ export class StateCodec {
         maxAgeSeconds: this.maxAgeSeconds,
       });
     }
-    return { name: raw.n, id: raw.i, issuedAt: raw.t, state: raw.s as S, params: (raw.p ?? {}) as P };
+    return { name: raw.n, id: raw.i, issuedAt: raw.t, state: raw.s as S, params: (raw.p ?? {}) as P, child: raw.c };
   }
 }

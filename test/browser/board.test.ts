@@ -38,7 +38,7 @@ suite.test('a child keeps its state and element when its parent re-renders', asy
   await page.locator(item(1)).waitFor();
   const first = `${item(1)} [weft="counter"]`;
   const childId = await page.locator(first).getAttribute('id');
-  assert.match(childId ?? '', /^board-page-.+-0-1$/, 'the child id is its parent id plus its key');
+  assert.match(childId ?? '', /^board-page-.+-_0-1$/, 'the child id is its parent id plus its key');
 
   for (let i = 0; i < 3; i++) await press(page, 'counter', `${first} .inc`);
   assert.equal(await countOf(page, 1), '3');

@@ -79,6 +79,8 @@ suite.test('sends {event, payload, state, updates} as JSON with typed values (P5
   <select weft-model="color"><option>red</option><option selected>blue</option></select>
   <textarea weft-model="bio">multi
 line</textarea>
+  <input weft-model="frozen" value="z" disabled>
+  <input name="toString" value="a field like any other">
   <button type="submit">Save</button>
 </form>`,
     ),
@@ -89,10 +91,11 @@ line</textarea>
     event: 'save',
     // hx-vals keep their JSON types; repeated form fields become arrays; bound
     // inputs are updates, not payload.
-    payload: { tag: ['x', 'y'], title: 'typed', n: 2, flag: true, list: [1, 'a'] },
+    payload: { tag: ['x', 'y'], title: 'typed', toString: 'a field like any other', n: 2, flag: true, list: [1, 'a'] },
     state: 'v1.form.sig',
-    // Only the checked radio of a group counts; a group with none checked sends nothing.
-    updates: { done: true, qty: 7, empty: null, level: 3, note: 'bound', size: 'M', color: 'blue', bio: 'multi\nline' },
+    // Only the checked radio of a group counts; a group with none checked, an empty
+    // number field and a disabled input send nothing.
+    updates: { done: true, qty: 7, level: 3, note: 'bound', size: 'M', color: 'blue', bio: 'multi\nline' },
   });
   assert.equal(req.headers()['content-type'], 'application/json');
   assert.equal(await page.locator('.done').innerText(), 'saved');
@@ -155,19 +158,69 @@ suite.test('a morph keeps a child whose id and weft-child match, replaces one wh
   assertClean();
 });
 
-suite.test("a child's own response keeps the weft-child its parent gave it (P5.5)", async ({ page, url, assertClean }) => {
-  await openPage(
-    page,
-    url,
-    root('k-1', 'kid', `<button class="inc" hx-post="/components/kid/" hx-vals='{"event":"inc"}'>+</button><b class="n">0</b>`, ' weft-child="dig"'),
-  );
-  const req = await intercept(page, url, 'kid', {
-    body: root('k-1', 'kid', `<button class="inc" hx-post="/components/kid/" hx-vals='{"event":"inc"}'>+</button><b class="n">1</b>`),
-  });
+suite.test("a child's response for a child its parent has since replaced is not swapped in (P5.5)", async ({ page, url, assertClean }) => {
+  const kid = (digest: string, n: number) =>
+    root('k-1', 'kid', `<button class="inc" hx-post="/components/kid/" hx-vals='{"event":"inc"}'>+</button><b class="n">${n}</b>`, ` weft-child="${digest}"`);
+  await openPage(page, url, kid('AAAAAAAAAAAA', 0));
+  // The child's response still fits: swapped.
+  let req = await intercept(page, url, 'kid', { body: kid('AAAAAAAAAAAA', 1) });
   await settle(page, () => page.locator('.inc').click());
   req.sent();
   assert.equal(await page.locator('.n').innerText(), '1');
-  assert.equal(await page.locator('#k-1').getAttribute('weft-child'), 'dig');
+  // While the next one is in flight, the parent replaces the child (new params, new digest).
+  await page.locator('#k-1').evaluate((el) => {
+    el.setAttribute('weft-child', 'BBBBBBBBBBBB');
+    (el.querySelector('.n') as HTMLElement).textContent = '100';
+  });
+  req = await intercept(page, url, 'kid', { body: kid('AAAAAAAAAAAA', 2) });
+  // Nothing will be swapped, so wait for the request to finish rather than to settle.
+  const { requests } = await readProbe(page);
+  await page.locator('.inc').click();
+  await page.waitForFunction((n) => (window as unknown as { __probe: { requests: number } }).__probe.requests > n, requests);
+  await page.waitForTimeout(100);
+  req.sent();
+  assert.equal(await page.locator('.n').innerText(), '100', 'the stale response was dropped');
+  assert.equal(await page.locator('#k-1').getAttribute('weft-child'), 'BBBBBBBBBBBB');
+  assertClean();
+});
+
+suite.test('a root takes no form fields or hx-vals from the component around it, nor from one inside it (P5.2)', async ({ page, url, assertClean }) => {
+  const child = root(
+    'p-2-_0',
+    'leaf',
+    `<input name="note" weft-model="note" value="child note"><button class="inc" hx-post="/components/leaf/" hx-vals='{"event":"inc"}'>+</button>`,
+    ' weft-child="CCCCCCCCCCCC"',
+  );
+  const parent = root(
+    'p-2',
+    'parent',
+    `<form hx-post="/components/parent/" hx-vals='{"event":"save"}'>
+  <input name="title" value="parent title">
+  <div hx-vals='{"secret":"parent only","itemId":7}'>${child}</div>
+  <button type="submit" class="save">Save</button>
+</form>`,
+  );
+  await openPage(page, url, parent);
+  const leaf = await intercept(page, url, 'leaf', { body: child });
+  await settle(page, () => page.locator('.inc').click());
+  assert.deepEqual(leaf.sent().payload, {}, 'nothing of the parent form or its hx-vals');
+  assert.deepEqual(leaf.sent().updates, { note: 'child note' });
+
+  const save = await intercept(page, url, 'parent', { body: parent });
+  await settle(page, () => page.locator('.save').click());
+  assert.deepEqual(save.sent().payload, { title: 'parent title' }, "nothing of the child's fields");
+  assert.deepEqual(save.sent().children, { 'p-2-_0': 'CCCCCCCCCCCC' });
+  assertClean();
+});
+
+suite.test('hx-swap="morph:innerHTML" on an event works: the response root replaces the root (P5.3)', async ({ page, url, assertClean }) => {
+  const html = (n: number) => root('m-1', 'inner', `<button class="go" hx-post="/components/inner/" hx-swap="morph:innerHTML" hx-vals='{"event":"go"}'>go</button><b class="n">${n}</b>`);
+  await openPage(page, url, html(0));
+  const req = await intercept(page, url, 'inner', { body: html(1) });
+  await settle(page, () => page.locator('.go').click());
+  req.sent();
+  assert.equal(await page.locator('.n').innerText(), '1');
+  assert.equal(await page.locator('[weft="inner"]').count(), 1, 'no root nested in itself');
   assertClean();
 });
 

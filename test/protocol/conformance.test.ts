@@ -42,6 +42,7 @@ interface RawEnvelope {
   t: number;
   s: unknown;
   p?: unknown;
+  c?: string;
 }
 
 function envelopeOf(blob: string): RawEnvelope {
@@ -81,7 +82,6 @@ function unescapeAttr(value: string): string {
 // A minimal htmx and DOM, enough to run the served browser client in Node (P5.2–P5.4).
 
 interface ClientExtension {
-  init(api: { getExpressionVars(elt: unknown): Record<string, unknown> }): void;
   onEvent(name: string, evt: { detail: Record<string, unknown> }): void;
   encodeParameters(xhr: unknown, params: FormData, elt: unknown): string | null;
   isInlineSwap(style: string): boolean;
@@ -123,9 +123,11 @@ class FakeElement extends EventTarget {
     return Number(this.value);
   }
 
+  /** Only `[weft-state]` and `form` (by a `tag` attribute) are needed. */
   closest(selector: string): FakeElement | null {
-    assert.equal(selector, '[weft-state]', `client used an unexpected selector ${selector}`);
-    if ('weft-state' in this.attributes) return this;
+    const matches = selector === '[weft-state]' ? 'weft-state' in this.attributes : selector === 'form' ? this.attributes.tag === 'form' : undefined;
+    assert.notEqual(matches, undefined, `client used an unexpected selector ${selector}`);
+    if (matches) return this;
     return this.parent ? this.parent.closest(selector) : null;
   }
 
@@ -134,7 +136,7 @@ class FakeElement extends EventTarget {
   }
 
   querySelectorAll(selector: string): FakeElement[] {
-    const attribute = /^\[(weft-model|weft-child)\]$/.exec(selector)?.[1];
+    const attribute = /^\[(weft-model|weft-child|name)\]$/.exec(selector)?.[1];
     assert.ok(attribute, `client used an unexpected selector ${selector}`);
     return this.descendants.filter((e) => attribute in e.attributes);
   }
@@ -146,7 +148,6 @@ class FakeInput extends FakeElement {}
 interface LoadedClient {
   ext: ClientExtension;
   morphs: { target: unknown; content: unknown; config: Record<string, unknown> }[];
-  setVars(vars: Record<string, unknown>): void;
   /** Sets `document.activeElement` as the client sees it. */
   setActive(element: FakeElement | null): void;
 }
@@ -156,7 +157,6 @@ async function loadClient(client: TestClient): Promise<LoadedClient> {
   const res = await client.get('/weft/weft.min.js');
   assert.equal(res.status, 200);
   let ext: ClientExtension | undefined;
-  let vars: Record<string, unknown> = {};
   const morphs: LoadedClient['morphs'] = [];
   const fakeHtmx = {
     defineExtension(name: string, definition: ClientExtension) {
@@ -176,8 +176,7 @@ async function loadClient(client: TestClient): Promise<LoadedClient> {
   ) as (...globals: unknown[]) => void;
   run(fakeHtmx, fakeIdiomorph, fakeDocument, FakeElement, FakeInput, class {}, class {});
   assert.ok(ext, 'the client did not define the "weft" htmx extension');
-  ext.init({ getExpressionVars: () => ({ ...vars }) });
-  return { ext, morphs, setVars: (v) => (vars = v), setActive: (el) => (fakeDocument.activeElement = el) };
+  return { ext, morphs, setActive: (el) => (fakeDocument.activeElement = el) };
 }
 
 // ---------------------------------------------------------------------------------
@@ -267,12 +266,13 @@ for (const host of hosts) {
       const changed = rowsOf(relabelled.text);
       assert.deepEqual(changed.map((r) => r.id), [`${parentId}-r0`, `${parentId}-r1`, `${parentId}-r2`]);
       assert.notEqual(changed[0]?.digest, rows[0]?.digest);
-      // A child's own response keeps its id and carries no digest.
+      // A child's own response keeps its id and the digest its parent gave it (it travels in the blob).
       const rowBlob = /id="[^"]+-r0" weft="row" weft-state="([^"]+)"/.exec(page.text)?.[1];
       const own = await client.fire('row', rowBlob, 'touch');
       assert.equal(own.status, 200, own.text);
       assert.equal(idOf(own.text), `${parentId}-r0`);
-      assert.doesNotMatch(rootTag(own.text).tag, /weft-child/);
+      assert.match(rootTag(own.text).tag, new RegExp(` weft-child="${rows[0]?.digest}"`));
+      assert.equal(envelopeOf(own.state as string).c, rows[0]?.digest);
 
       // Children the request lists with their current digest come back as placeholders;
       // one listed with an old digest, or not listed, renders in full.
@@ -671,7 +671,7 @@ for (const host of hosts) {
     });
 
     test('P5.2 the served client sends {event, payload, state, updates, children} built from hx-vals, form values, weft-model and child roots', async () => {
-      const { ext, setVars } = await loadClient(client);
+      const { ext } = await loadClient(client);
       const rendered = await weft.render('counter');
       // What on("add", {by: 2}) wrote into the page.
       const button = /<button[^>]*hx-post="([^"]+)"[^>]*hx-vals="([^"]+)"[^>]*>\+2</.exec(rendered.html);
@@ -688,11 +688,15 @@ for (const host of hosts) {
       new FakeElement({ 'weft-model': 'count' }, nested).value = '99';
       // A grandchild belongs to the nested root, not to this one.
       new FakeElement({ 'weft-state': 'v1.grand.x', id: 'grandchild', 'weft-child': 'zzzzzzzzzzzz' }, nested);
-      const target = new FakeElement({}, root);
+      // The +2 button as rendered, and a form field of the root.
+      const target = new FakeElement({ 'hx-vals': unescapeAttr(button[2] as string) }, root);
+      new FakeElement({ name: 'extra' }, root);
+      // What htmx hands over: form data, hx-vals as strings (their JSON types come back from the attribute).
       const form = new FormData();
       form.append('note', 'typed');
       form.append('extra', 'x');
-      setVars(vals);
+      form.append('by', '2');
+      form.append('event', 'add');
       const text = ext.encodeParameters({}, form, target);
       assert.ok(text);
       assert.deepEqual(JSON.parse(text), {
@@ -762,14 +766,28 @@ for (const host of hosts) {
       assert.equal(keep(new FakeElement({ id: rowId }), fresh({ id: rowId })), true, 'not a child: morphed');
       assert.equal(keep('text', 'text'), true, 'text nodes are morphed');
 
-      // A child's own response has no weft-child: the client carries the parent's over.
-      const ownResponse = new FakeElement({ id: rowId, 'weft-state': 'v1.e.f' });
-      ext.handleSwap('morph', child, { children: [ownResponse], firstElementChild: ownResponse } as never);
-      assert.equal(ownResponse.getAttribute('weft-child'), digest);
-      // A response for another element is left alone.
-      const unrelated = new FakeElement({ id: 'elsewhere' });
-      ext.handleSwap('morph', child, { children: [unrelated], firstElementChild: unrelated } as never);
-      assert.equal(unrelated.hasAttribute('weft-child'), false);
+      // A child's own response carries its digest; one whose digest is no longer the
+      // element's (the parent replaced the child meanwhile) is stale and not swapped.
+      const rowBlob = /id="[^"]+-r0" weft="row" weft-state="([^"]+)"/.exec(page.text)?.[1];
+      const own = await client.fire('row', rowBlob, 'touch');
+      const beforeSwap = (target: FakeElement, serverResponse: string) => {
+        const detail = { target, serverResponse, shouldSwap: true };
+        ext.onEvent('htmx:beforeSwap', { detail });
+        return detail.shouldSwap;
+      };
+      assert.equal(beforeSwap(child, own.text), true, 'current digest: swapped');
+      const replaced = new FakeElement({ id: rowId, 'weft-state': 'v1.g.h', 'weft-child': 'NEWDIGEST123' }, parent);
+      assert.equal(beforeSwap(replaced, own.text), false, 'stale digest: not swapped');
+      assert.equal(beforeSwap(replaced, '<div id="x" weft="counter" weft-state="v1.a.b">'), true, 'a response without a digest is swapped');
+      assert.equal(beforeSwap(parent, own.text), true, 'a target that is not a child is swapped');
+
+      // morph:innerHTML of a response that is the root itself morphs the root's outer HTML.
+      const response = new FakeElement({ id: rowId });
+      ext.handleSwap('morph:innerHTML', child, { children: [response], firstElementChild: response } as never);
+      assert.equal(morphs.at(-1)?.config.morphStyle, 'outerHTML');
+      const fragmentOnly = new FakeElement({ id: 'part' });
+      ext.handleSwap('morph:innerHTML', child, { children: [fragmentOnly], firstElementChild: fragmentOnly } as never);
+      assert.equal(morphs.at(-1)?.config.morphStyle, 'innerHTML');
     });
 
     test('P5.4 an error response dispatches a bubbling weft:error on the root with {status, error, code, …}', async () => {
