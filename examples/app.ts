@@ -11,7 +11,7 @@ import { Cart } from './shop/cart.js';
 import { Product } from './shop/product.js';
 import { Signup } from './signup/signup.js';
 import { openCatalog } from './shop/catalog.js';
-import { ExamplePage, exampleStyles } from './layout.js';
+import { ExamplePage, exampleStyles, pageOf } from './layout.js';
 
 class IndexPage extends Component<Record<string, never>> {
   mount() {
@@ -36,12 +36,7 @@ class IndexPage extends Component<Record<string, never>> {
   }
 }
 
-class CounterPage extends ExamplePage {
-  protected readonly title = 'Counter';
-  protected async content() {
-    return this.child(Counter);
-  }
-}
+const CounterPage = pageOf('Counter', Counter);
 
 class CartPage extends ExamplePage {
   protected readonly title = 'Cart';
@@ -50,19 +45,9 @@ class CartPage extends ExamplePage {
   }
 }
 
-class BoardPage extends ExamplePage {
-  protected readonly title = 'Board';
-  protected async content() {
-    return this.child(Board);
-  }
-}
+const BoardPage = pageOf('Board', Board);
 
-class SignupPage extends ExamplePage {
-  protected readonly title = 'Sign up';
-  protected async content() {
-    return this.child(Signup);
-  }
-}
+const SignupPage = pageOf('Sign up', Signup);
 
 class ProductPage extends ExamplePage<{ productId: string }> {
   protected readonly title = 'Product';

@@ -2,7 +2,7 @@
  * What the example pages share: a small stylesheet and the page around each
  * example (title, link back to the index, heading).
  */
-import { Component, html, page, type SafeHtml } from 'weft';
+import { Component, type ComponentClass, html, page, type SafeHtml } from 'weft';
 
 /**
  * Passed to `page({ head })`. Kept inline so the examples need no static-file
@@ -60,4 +60,14 @@ ${await this.content()}
 </main>`,
     });
   }
+}
+
+/** A page that shows one component under a heading, and nothing else. */
+export function pageOf(title: string, type: ComponentClass): ComponentClass {
+  return class extends ExamplePage {
+    protected readonly title = title;
+    protected async content() {
+      return this.child(type);
+    }
+  };
 }
