@@ -42,6 +42,7 @@ function announce(elt: Element, detail: Record<string, unknown>): void {
  */
 function modelValue(input: HTMLInputElement): unknown {
   if (input.type === 'checkbox') return input.checked;
+  if (input.type === 'select-multiple') return Array.from((input as unknown as HTMLSelectElement).selectedOptions, (o) => o.value);
   if (input.type === 'number' || input.type === 'range') return Number.isNaN(input.valueAsNumber) ? undefined : input.valueAsNumber;
   return input.value;
 }

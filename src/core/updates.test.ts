@@ -119,11 +119,38 @@ describe('applyUpdates', () => {
     }
   });
 
-  describe('array and object fields', () => {
+  describe('array fields (a <select multiple>)', () => {
+    it('take a flat list of strings when the field holds strings or is empty', () => {
+      assert.deepEqual(apply('tags', ['b', 'c']), ['b', 'c']);
+      assert.deepEqual(apply('tags', []), []);
+      const s = { ...state(), tags: [] };
+      applyUpdates(s, { tags: ['x'] }, []);
+      assert.deepEqual(s.tags, ['x']);
+    });
+
+    it('coerce decimal text to numbers when the field holds numbers', () => {
+      const s = { ...state(), ids: [1, 2] };
+      applyUpdates(s, { ids: ['3', 4, ' 5 '] }, []);
+      assert.deepEqual(s.ids, [3, 4, 5]);
+      assert.throws(() => applyUpdates({ ...state(), ids: [1] }, { ids: ['0x10'] }, []), weftError(422, 'invalid_update', 'ids'));
+    });
+
+    for (const value of ['b', [1], [['b']], [{ a: 1 }], ['a', null], null, { 0: 'a' }]) {
+      it(`refuse ${JSON.stringify(value)} for a list of strings with 422 invalid_update`, () => {
+        assert.throws(() => apply('tags', value), weftError(422, 'invalid_update', 'tags'));
+      });
+    }
+
+    it('refuse any list for a field holding other items (objects, booleans)', () => {
+      assert.throws(() => applyUpdates({ ...state(), rows: [{ a: 1 }] }, { rows: [{ a: 2 }] }, []), /"rows" expects an array/);
+      assert.throws(() => applyUpdates({ ...state(), flags: [true] }, { flags: [false] }, []), weftError(422, 'invalid_update', 'flags'));
+    });
+  });
+
+  describe('object fields', () => {
     it('are never writable from the browser', () => {
-      assert.throws(() => apply('tags', ['b']), /"tags" expects a array/);
-      assert.throws(() => apply('tags', 'b'), weftError(422, 'invalid_update', 'tags'));
-      assert.throws(() => apply('meta', { x: 2 }), weftError(422, 'invalid_update', 'meta'));
+      assert.throws(() => apply('meta', { x: 2 }), /"meta" expects an object/);
+      assert.throws(() => apply('meta', 'x'), weftError(422, 'invalid_update', 'meta'));
     });
   });
 

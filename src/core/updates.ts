@@ -12,25 +12,41 @@ const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 const DECIMAL = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
 
+/** A finite number from a number or decimal text, else undefined. */
+function toNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  // Decimal text only, as an <input type=number> writes it: Number() would also
+  // read "0x10", "0b1" and "0o7", which no user typed as sixteen, one or seven.
+  if (typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value))) return Number(value);
+  return undefined;
+}
+
 function coerce(field: string, current: unknown, value: unknown): unknown {
   const expected = current === null ? 'null' : Array.isArray(current) ? 'array' : typeof current;
   if (expected === 'string') {
     if (typeof value === 'string') return value;
     if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   } else if (expected === 'number') {
-    if (typeof value === 'number' && Number.isFinite(value)) return value;
-    // Decimal text only, as an <input type=number> writes it: Number() would also
-    // read "0x10", "0b1" and "0o7", which no user typed as sixteen, one or seven.
-    if (typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value))) return Number(value);
+    const number = toNumber(value);
+    if (number !== undefined) return number;
   } else if (expected === 'boolean') {
     if (typeof value === 'boolean') return value;
     if (value === 'true' || value === 'on') return true;
     if (value === 'false' || value === '') return false;
+  } else if (expected === 'array') {
+    // A <select multiple>: a flat list whose items take the type of the field's
+    // current items (strings while it is empty). Nothing nested, nothing mixed.
+    const items = current as unknown[];
+    const itemType = items.length === 0 ? 'string' : typeof items[0];
+    if (Array.isArray(value) && (itemType === 'string' || itemType === 'number')) {
+      const out = value.map((item) => (itemType === 'string' ? (typeof item === 'string' ? item : undefined) : toNumber(item)));
+      if (out.every((item) => item !== undefined)) return out;
+    }
   } else if (expected === 'null') {
     // A field that is null has no type yet; only scalars may be written into it.
     if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   }
-  throw new WeftError(422, 'invalid_update', `state field "${field}" expects a ${expected}, got ${value === null ? 'null' : typeof value}`, {
+  throw new WeftError(422, 'invalid_update', `state field "${field}" expects ${expected === 'array' || expected === 'object' ? 'an' : 'a'} ${expected}, got ${value === null ? 'null' : typeof value}`, {
     field,
   });
 }

@@ -77,6 +77,7 @@ suite.test('sends {event, payload, state, updates} as JSON with typed values (P5
   <label><input type="radio" name="size" weft-model="size" value="L"> L</label>
   <input type="radio" name="unset" weft-model="unset" value="a"><input type="radio" name="unset" weft-model="unset" value="b">
   <select weft-model="color"><option>red</option><option selected>blue</option></select>
+  <select weft-model="tags" multiple><option selected>a</option><option>b</option><option selected>c</option></select>
   <textarea weft-model="bio">multi
 line</textarea>
   <input weft-model="frozen" value="z" disabled>
@@ -95,7 +96,7 @@ line</textarea>
     state: 'v1.form.sig',
     // Only the checked radio of a group counts; a group with none checked, an empty
     // number field and a disabled input send nothing.
-    updates: { done: true, qty: 7, level: 3, note: 'bound', size: 'M', color: 'blue', bio: 'multi\nline' },
+    updates: { done: true, qty: 7, level: 3, note: 'bound', size: 'M', color: 'blue', tags: ['a', 'c'], bio: 'multi\nline' },
   });
   assert.equal(req.headers()['content-type'], 'application/json');
   assert.equal(await page.locator('.done').innerText(), 'saved');

@@ -22,6 +22,8 @@ export interface CounterState {
   note: string;
   flag: boolean;
   big: string;
+  /** Written by a <select multiple> (P3.6). */
+  tags: string[];
 }
 
 /** The counter-like component most tests drive. */
@@ -37,7 +39,7 @@ export class Counter extends Component<CounterState, { start?: number }> {
   static override locked = ['owner'];
 
   mount(): CounterState {
-    return { count: Number(this.params.start ?? 0), owner: 'alice', note: '', flag: false, big: '' };
+    return { count: Number(this.params.start ?? 0), owner: 'alice', note: '', flag: false, big: '', tags: [] };
   }
 
   increment(): void {

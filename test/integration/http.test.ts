@@ -29,7 +29,7 @@ function tamper(blob: string, change: (envelope: Record<string, unknown>) => voi
 }
 
 function initialState(overrides: Partial<CounterState> = {}): CounterState {
-  return { count: 0, owner: 'alice', note: '', flag: false, big: '', ...overrides };
+  return { count: 0, owner: 'alice', note: '', flag: false, big: '', tags: [], ...overrides };
 }
 
 for (const host of [...hosts, ...hostVariants]) {

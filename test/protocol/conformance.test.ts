@@ -63,7 +63,7 @@ function tamper(blob: string): string {
 }
 
 function counterState(overrides: Partial<CounterState> = {}): CounterState {
-  return { count: 0, owner: 'alice', note: '', flag: false, big: '', ...overrides };
+  return { count: 0, owner: 'alice', note: '', flag: false, big: '', tags: [], ...overrides };
 }
 
 /** The opening tag of a component root, its attributes and its element name. */
@@ -515,6 +515,12 @@ for (const host of hosts) {
       assert.deepEqual(envelopeOf(ok.state as string).s, counterState({ count: 42, flag: true, note: 'n' }));
       const off = await client.fire('counter', ok.state, 'increment', {}, { flag: 'false' });
       assert.equal((envelopeOf(off.state as string).s as CounterState).flag, false);
+      // A list field takes a flat list of its items' type (strings while empty).
+      const tagged = await client.fire('counter', off.state, 'increment', {}, { tags: ['a', 'b'] });
+      assert.deepEqual((envelopeOf(tagged.state as string).s as CounterState).tags, ['a', 'b']);
+      for (const tags of [[1], [['a']], 'a']) {
+        assertRefusal(await client.fire('counter', tagged.state, 'increment', {}, { tags }), 422, 'invalid_update');
+      }
     });
 
     test('P3.7 throwing user code → 500 handler_error / render_error; generic in production, stack in development; logged', async () => {
