@@ -10,6 +10,9 @@
  * - Error responses (JSON) and network failures are announced as a `weft:error`
  *   event on the root, which also gets a `weft-error="<code>"` attribute until
  *   its next successful response.
+ * - Child roots (`weft-child`) whose id and digest are unchanged are kept as they
+ *   are while their parent morphs, and a child's response meant for a parent render
+ *   the page no longer shows is not swapped (P5.5).
  */
 
 interface HtmxGlobal {

@@ -1,8 +1,9 @@
 /**
  * @module
- * Building, mounting and rendering one component instance. Every transport goes
- * through these functions, so mount/hydrate/render mean the same over HTTP, a
- * WebSocket or SSE.
+ * Building, mounting and rendering one component instance, and the child digests
+ * (docs/protocol.md, P1.3) that let a browser keep a child it already shows. Pages,
+ * views, children, events (dispatch.ts) and `weft/testing` all go through these
+ * functions, so mount and render mean the same wherever they run.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { beginRender, Component, type ComponentClass, type ComponentContext, type ComponentRuntime, type Renderer } from './component.js';

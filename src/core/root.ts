@@ -6,7 +6,9 @@
  *     <div id="counter-x1" weft="counter" weft-state="v1.…" hx-target="this" hx-swap="morph" hx-ext="weft">…</div>
  *
  * `hx-target="this"` and `hx-swap` are inherited by every `hx-post` inside, so a
- * response (the new root) replaces this element, morphed in place.
+ * response (the new root) replaces this element, morphed in place. A child's root
+ * also carries `weft-child`, and a child the browser keeps is sent as an empty
+ * placeholder root instead (P1.3).
  */
 import { escapeHtml } from './html.js';
 

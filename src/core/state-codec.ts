@@ -5,7 +5,7 @@
  *
  * Format (docs/protocol.md, "State blob"):
  *
- *     v1.<base64url(JSON envelope)>.<base64url(HMAC-SHA256(secret, "v1." + envelope))>
+ *     v1.<base64url(JSON envelope)>.<base64url(HMAC-SHA256(secret, "v1." + base64url(JSON envelope)))>
  *
  * The envelope is `{"n": name, "i": id, "t": issued-at seconds, "s": state, "p"?: params, "c"?: child digest}`.
  * Because the component name sits inside the signed bytes, a blob issued to one

@@ -1,9 +1,10 @@
 /**
  * @module
  * Browser-side writes to state (`weft-model` inputs). Types come from the server's
- * current state (or its schema), never from the request: the value the browser sends
- * is coerced to the type the field already has, or refused. This is the lesson of
- * Livewire's CVE-2025-54068, where client-sent type metadata chose what to build.
+ * current state, never from the request: the value the browser sends is coerced to
+ * the type the field already has, or refused (a `stateSchema` then checks the
+ * result). This is the lesson of Livewire's CVE-2025-54068, where client-sent type
+ * metadata chose what to build.
  */
 import { WeftError } from './errors.js';
 
