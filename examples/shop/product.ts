@@ -35,9 +35,10 @@ export class Product extends Component<ProductState, { productId: number }> {
     addToCart: true,
   };
   static override tagName = 'section';
-  // The template binds no input, so no field is the browser's to write: an
-  // `updates` of selectedSize would skip selectSize's stock check, and one of
-  // inCart or price would skip the handlers altogether.
+  // The template binds no input, so the browser can write no field anyway (only
+  // bound fields take updates); locking says so where a reader looks, and keeps
+  // it so if an input is added: an `updates` of selectedSize would skip
+  // selectSize's stock check, and one of inCart or price the handlers altogether.
   static override locked = ['id', 'name', 'brand', 'price', 'description', 'sizes', 'selectedSize', 'inCart'];
 
   mount(): ProductState {

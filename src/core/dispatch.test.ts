@@ -185,6 +185,12 @@ async function blobOf(weft: Weft, name = 'counter', params: object = {}): Promis
   return blob;
 }
 
+/** A fresh counter blob as if its render had bound `note` and `count` to inputs (P3.6). */
+async function boundBlob(weft: Weft): Promise<string> {
+  const { id, state } = await weft.render('counter');
+  return weft.codec.encode('counter', id, state, undefined, Date.now(), { bound: ['count', 'note'] });
+}
+
 function fire(weft: Weft, state: unknown, events: EventCall[] | string, updates: Record<string, unknown> = {}, component = 'counter') {
   const calls = typeof events === 'string' ? [{ event: events, payload: {} }] : events;
   return weft.dispatch({ component, state, events: calls, updates });
@@ -489,7 +495,7 @@ describe('dispatch', () => {
 
   describe('updates', () => {
     it('applies updates before hydrate() and the handlers', async () => {
-      const blob = await blobOf(dev);
+      const blob = await boundBlob(dev);
       log = [];
       const out = await fire(dev, blob, 'increment', { note: 'hello', count: '4' });
       assert.deepEqual(log, ['hydrate:hello', 'increment']);
@@ -497,13 +503,13 @@ describe('dispatch', () => {
     });
 
     it('stores the stateSchema output', async () => {
-      const blob = await blobOf(dev);
+      const blob = await boundBlob(dev);
       const out = await fire(dev, blob, [], { note: '  padded  ' });
       assert.equal((out.state as CounterState).note, 'padded');
     });
 
     it('refuses updates that fail the stateSchema with 422 invalid_update and issues', async () => {
-      const blob = await blobOf(dev);
+      const blob = await boundBlob(dev);
       await assert.rejects(fire(dev, blob, 'increment', { note: 'far too long for ten' }), weftError(422, 'invalid_update', (err) => {
         assert.deepEqual((err.details?.issues as { path: string }[]).map((i) => i.path), ['note']);
       }));
@@ -514,19 +520,28 @@ describe('dispatch', () => {
     });
 
     it('refuses a locked field with 400 locked_field', async () => {
-      const blob = await blobOf(dev);
+      const blob = await boundBlob(dev);
       await assert.rejects(fire(dev, blob, 'increment', { owner: 'eve' }), weftError(400, 'locked_field'));
     });
 
     it('refuses an unknown field with 400 unknown_field', async () => {
-      const blob = await blobOf(dev);
+      const blob = await boundBlob(dev);
       await assert.rejects(fire(dev, blob, 'increment', { isAdmin: true }), weftError(400, 'unknown_field'));
       const proto = JSON.parse('{"__proto__": {"isAdmin": true}}') as Record<string, unknown>;
       await assert.rejects(fire(dev, blob, 'increment', proto), weftError(400, 'unknown_field'));
     });
 
+    it('refuses a field the render bound to no input with 400 unbound_field, even if unlocked', async () => {
+      const bound = await boundBlob(dev);
+      await assert.rejects(fire(dev, bound, 'increment', { last: 'x' }), weftError(400, 'unbound_field'));
+      // A blob from a render that bound nothing takes no updates at all.
+      const unbound = await blobOf(dev);
+      await assert.rejects(fire(dev, unbound, 'increment', { note: 'x' }), weftError(400, 'unbound_field'));
+      assert.equal((await fire(dev, unbound, 'increment')).state && true, true, 'events without updates still run');
+    });
+
     it('refuses a value of the wrong type with 422 invalid_update', async () => {
-      const blob = await blobOf(dev);
+      const blob = await boundBlob(dev);
       await assert.rejects(fire(dev, blob, 'increment', { count: { n: 1 } }), weftError(422, 'invalid_update'));
       await assert.rejects(fire(dev, blob, 'increment', { count: [1] }), weftError(422, 'invalid_update'));
     });

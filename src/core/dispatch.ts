@@ -53,7 +53,7 @@ export async function restore(
   }
   const instance = instantiate(host, type, name, envelope.id, envelope.params, context);
   setDigest(instance, envelope.child);
-  applyUpdates(envelope.state, updates, type.locked);
+  applyUpdates(envelope.state, updates, type.locked, envelope.bound);
   if (type.stateSchema && Object.keys(updates).length > 0) {
     const result = await validate(type.stateSchema, envelope.state);
     if (!result.ok) {

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'state_too_large'
   | 'locked_field'
   | 'unknown_field'
+  | 'unbound_field'
   | 'invalid_update'
   | 'unknown_component'
   | 'unknown_event'

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { createWeft } from './app.js';
 import { Component, type TemplateContext } from './component.js';
 import { html, type SafeHtml } from './html.js';
-import { isStateful, newId } from './lifecycle.js';
+import { boundFields, isStateful, newId } from './lifecycle.js';
 import { Registry } from './registry.js';
 
 const SECRET = 'lifecycle-test-secret-0123456789abcdef';
@@ -58,6 +58,21 @@ function app(renderer?: { render(t: string, c: TemplateContext): string }) {
   registry.register('live', Live);
   return createWeft({ registry, secret: SECRET, mode: 'production', renderer });
 }
+
+describe('boundFields', () => {
+  it('lists the weft-model fields of a render, sorted and once each, bind() or hand-written', () => {
+    assert.deepEqual(boundFields('<input name="note" weft-model="note" value=""><select weft-model="size"></select><input weft-model="note">'), ['note', 'size']);
+  });
+
+  it('reads escaped attribute values back', () => {
+    assert.deepEqual(boundFields('<input weft-model="a&amp;b">'), ['a&b']);
+  });
+
+  it('finds none in HTML without weft-model, and ignores text that only looks like one', () => {
+    assert.deepEqual(boundFields('<p>no inputs</p>'), []);
+    assert.deepEqual(boundFields('<p>weft-model=&quot;x&quot;</p><input data-weft-model="y">'), []);
+  });
+});
 
 describe('renderInstance', () => {
   it('reports state that JSON cannot carry (NaN) as a 500 render_error instead of signing null', async () => {

@@ -107,6 +107,26 @@ export function childDigest(name: string, params: unknown, parent = ''): string 
   return createHash('sha256').update(`${parent}\0${name}\0${canonicalJson(params)}`).digest('base64url').slice(0, 12);
 }
 
+const BOUND = /\sweft-model="([^"]*)"/g;
+
+/**
+ * The state fields a render binds to inputs (`weft-model`, written by `bind()` or
+ * by hand): the only fields the browser may then write (P3.6). Read from the
+ * HTML itself, so file templates and hand-written attributes count the same.
+ */
+export function boundFields(html: string): string[] {
+  if (!html.includes('weft-model=')) return [];
+  const fields = new Set<string>();
+  for (const m of html.matchAll(BOUND)) fields.add(unescapeAttribute(m[1] as string));
+  return [...fields].sort();
+}
+
+function unescapeAttribute(value: string): string {
+  return value.includes('&')
+    ? value.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+    : value;
+}
+
 /** The digest each instance that is a child was given, from its parent's render or its blob. */
 const digests = new WeakMap<object, string>();
 
@@ -142,7 +162,10 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
   if (!isStateful(type)) return { html: body, id: instance.id, state: instance.state, blob: undefined };
   let blob: string;
   try {
-    blob = host.codec.encode(instance.name, instance.id, instance.state, instance.params, Date.now(), digestOf(instance));
+    blob = host.codec.encode(instance.name, instance.id, instance.state, instance.params, Date.now(), {
+      child: digestOf(instance),
+      bound: boundFields(body),
+    });
   } catch (err) {
     // Over the cap is a WeftError (413) and passes through; state that cannot be
     // serialised faithfully is the component's bug, reported like a render error.

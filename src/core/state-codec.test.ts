@@ -45,14 +45,18 @@ describe('StateCodec', () => {
       const state = { count: 3, note: 'a "quoted" <b> & ünï', items: [{ qty: 1 }], flag: null };
       const blob = codec.encode('counter', 'counter-abc123', state, { start: 3 }, NOW);
       const env = codec.decode(blob, 'counter', NOW);
-      assert.deepEqual(env, { name: 'counter', id: 'counter-abc123', issuedAt: NOW / 1000, state, params: { start: 3 }, child: undefined });
+      assert.deepEqual(env, { name: 'counter', id: 'counter-abc123', issuedAt: NOW / 1000, state, params: { start: 3 }, child: undefined, bound: [] });
     });
 
-    it('carries a child digest as "c" when given one, and refuses a "c" that is not a string', () => {
-      const blob = codec.encode('row', 'shelf-x-r0', { n: 1 }, undefined, NOW, 'AbCdEfGh_-12');
+    it('carries a child digest as "c" and bound fields as "w" when given, and omits them otherwise', () => {
+      const blob = codec.encode('row', 'shelf-x-r0', { n: 1 }, undefined, NOW, { child: 'AbCdEfGh_-12', bound: ['n'] });
       assert.equal(envelopeOf(blob).c, 'AbCdEfGh_-12');
-      assert.equal(codec.decode(blob, 'row', NOW).child, 'AbCdEfGh_-12');
-      assert.equal('c' in envelopeOf(codec.encode('row', 'r', { n: 1 }, undefined, NOW)), false);
+      assert.deepEqual(envelopeOf(blob).w, ['n']);
+      const env = codec.decode(blob, 'row', NOW);
+      assert.equal(env.child, 'AbCdEfGh_-12');
+      assert.deepEqual(env.bound, ['n']);
+      const plain = envelopeOf(codec.encode('row', 'r', { n: 1 }, undefined, NOW, { bound: [] }));
+      assert.equal('c' in plain || 'w' in plain, false);
     });
 
     it('has the v1.<envelope>.<43-char signature> format', () => {
@@ -158,6 +162,9 @@ describe('StateCodec', () => {
       { n: 'counter', i: 'x', s: {} },
       { n: 'counter', i: 'x', t: '1', s: {} },
       { n: 1, i: 'x', t: 1, s: {} },
+      { n: 'counter', i: 'x', t: 1, s: {}, c: 7 },
+      { n: 'counter', i: 'x', t: 1, s: {}, w: 'note' },
+      { n: 'counter', i: 'x', t: 1, s: {}, w: ['note', 1] },
     ]) {
       it(`refuses the signed envelope ${JSON.stringify(envelope)} with 400 state_malformed`, () => {
         assert.throws(() => codec.decode(signRaw(SECRET, JSON.stringify(envelope)), 'counter', NOW), isWeftError(400, 'state_malformed'));

@@ -7,7 +7,7 @@
  *
  *     v1.<base64url(JSON envelope)>.<base64url(HMAC-SHA256(secret, "v1." + base64url(JSON envelope)))>
  *
- * The envelope is `{"n": name, "i": id, "t": issued-at seconds, "s": state, "p"?: params, "c"?: child digest}`.
+ * The envelope is `{"n": name, "i": id, "t": issued-at seconds, "s": state, "p"?: params, "c"?: child digest, "w"?: bound fields}`.
  * Because the component name sits inside the signed bytes, a blob issued to one
  * component cannot be replayed against another.
  */
@@ -37,6 +37,14 @@ export interface Envelope<S = unknown, P = unknown> {
   params: P;
   /** The digest the parent gave this component, if it was rendered as a child (P1.3). */
   child?: string | undefined;
+  /** The state fields the render that issued the blob bound to inputs: the only ones `updates` may write (P3.6). */
+  bound: readonly string[];
+}
+
+/** What a blob may carry besides name, id, state and params. */
+export interface EnvelopeExtras {
+  child?: string | undefined;
+  bound?: readonly string[] | undefined;
 }
 
 const VERSION = 'v1';
@@ -64,7 +72,8 @@ export class StateCodec {
    * Serialises and signs. Throws 413 `state_too_large` when the state is over the
    * cap, and a TypeError when it holds NaN or ±Infinity (a bug in the component).
    */
-  encode(name: string, id: string, state: unknown, params?: unknown, now = Date.now(), child?: string): string {
+  encode(name: string, id: string, state: unknown, params?: unknown, now = Date.now(), extras: EnvelopeExtras = {}): string {
+    const { child, bound } = extras;
     const hasParams = params !== undefined && !(typeof params === 'object' && params !== null && Object.keys(params).length === 0);
     const stateJson = JSON.stringify(state);
     // NaN and Infinity serialise as null: only a state whose JSON has a null can hold one.
@@ -73,7 +82,8 @@ export class StateCodec {
     const envelope =
       `{"n":${JSON.stringify(name)},"i":${JSON.stringify(id)},"t":${Math.floor(now / 1000)},"s":${stateJson}` +
       (hasParams ? `,"p":${JSON.stringify(params)}` : '') +
-      (child === undefined ? '}' : `,"c":${JSON.stringify(child)}}`);
+      (child === undefined ? '' : `,"c":${JSON.stringify(child)}`) +
+      (bound === undefined || bound.length === 0 ? '}' : `,"w":${JSON.stringify(bound)}}`);
     const bytes = Buffer.from(envelope);
     this.#checkSize(bytes.length, 'component state');
     const signedPart = `${VERSION}.${bytes.toString('base64url')}`;
@@ -116,7 +126,7 @@ export class StateCodec {
     }
     const bytes = Buffer.from(parts[1], 'base64url');
     this.#checkSize(bytes.length, 'state in request');
-    let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown; c?: unknown } | null;
+    let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown; c?: unknown; w?: unknown } | null;
     try {
       raw = JSON.parse(bytes.toString('utf8'));
     } catch {
@@ -132,7 +142,8 @@ export class StateCodec {
       typeof raw.i !== 'string' ||
       typeof raw.t !== 'number' ||
       !Number.isFinite(raw.t) ||
-      (raw.c !== undefined && typeof raw.c !== 'string')
+      (raw.c !== undefined && typeof raw.c !== 'string') ||
+      (raw.w !== undefined && !(Array.isArray(raw.w) && raw.w.every((f) => typeof f === 'string')))
     ) {
       throw new WeftError(400, 'state_malformed', 'state envelope is missing name, id or issue time');
     }
@@ -145,6 +156,14 @@ export class StateCodec {
         maxAgeSeconds: this.maxAgeSeconds,
       });
     }
-    return { name: raw.n, id: raw.i, issuedAt: raw.t, state: raw.s as S, params: (raw.p ?? {}) as P, child: raw.c };
+    return {
+      name: raw.n,
+      id: raw.i,
+      issuedAt: raw.t,
+      state: raw.s as S,
+      params: (raw.p ?? {}) as P,
+      child: raw.c,
+      bound: (raw.w as string[] | undefined) ?? [],
+    };
   }
 }

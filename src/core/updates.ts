@@ -54,12 +54,14 @@ function coerce(field: string, current: unknown, value: unknown): unknown {
 
 /**
  * Applies `updates` to `state` in place. Refuses locked fields (400), fields the
- * state does not have (400) and values that cannot take the field's type (422).
+ * state does not have (400), fields the last render bound to no input (400) and
+ * values that cannot take the field's type (422).
  */
 export function applyUpdates(
   state: Record<string, unknown>,
   updates: Record<string, unknown>,
   locked: readonly string[],
+  bound: readonly string[],
 ): void {
   for (const [field, value] of Object.entries(updates)) {
     if (locked.includes(field)) {
@@ -69,6 +71,13 @@ export function applyUpdates(
     }
     if (FORBIDDEN.has(field) || !Object.hasOwn(state, field)) {
       throw new WeftError(400, 'unknown_field', `component state has no field "${field}"`, { field });
+    }
+    // Only what the page offered as an input: a handler-owned field stays the
+    // handler's even when nobody thought to lock it.
+    if (!bound.includes(field)) {
+      throw new WeftError(400, 'unbound_field', `state field "${field}" is bound to no input in this component, so the browser cannot write it`, {
+        field,
+      });
     }
     state[field] = coerce(field, state[field], value);
   }

@@ -39,7 +39,7 @@ class ShoppingCart extends Component<CartState, { owner?: string }> {
     this.state.items = ['reset'];
   }
   override render() {
-    return html`<ul>${this.state.items.map((i) => html`<li>${i}</li>`)}</ul>${this.errors.items && html`<p class="error">${this.errors.items}</p>`}<p>${this.state.note}</p>`;
+    return html`<ul>${this.state.items.map((i) => html`<li>${i}</li>`)}</ul>${this.errors.items && html`<p class="error">${this.errors.items}</p>`}<p>${this.state.note}</p><input ${this.bind('note')}>`;
   }
 }
 
@@ -311,6 +311,18 @@ describe('createTestClient', () => {
 
       const missing = await client.get('/nowhere');
       assert.equal(missing.status, 404);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses updates to a field the render did not bind, like the server does', async () => {
+    const client = await createTestClient(app());
+    try {
+      const page = await client.get('/cart');
+      const res = await client.fire('cart', page.state, 'clear', {}, { items: ['free'] });
+      assert.equal(res.status, 400);
+      assert.equal(res.json?.code, 'unbound_field');
     } finally {
       await client.close();
     }

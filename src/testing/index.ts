@@ -15,7 +15,7 @@ import { createWeft, type Weft } from '../core/app.js';
 import { WeftError } from '../core/errors.js';
 import type { Component, ComponentClass, ComponentContext, EventName, EventPayload, Renderer, TemplateContext } from '../core/component.js';
 import { restore, runEvent } from '../core/dispatch.js';
-import { mountNew, renderInstance } from '../core/lifecycle.js';
+import { boundFields, digestOf, mountNew, renderInstance } from '../core/lifecycle.js';
 import { Registry } from '../core/registry.js';
 import { serve } from '../adapters/node/index.js';
 
@@ -95,7 +95,11 @@ export class ComponentHarness<C extends Component<object, object>> {
     options: { updates?: Record<string, unknown> } = {},
   ): Promise<string> {
     const current = this.#instance;
-    const blob = this.#weft.codec.encode(current.name, current.id, current.state, current.params);
+    // The fields the last render bound, as the browser would have them.
+    const blob = this.#weft.codec.encode(current.name, current.id, current.state, current.params, Date.now(), {
+      child: digestOf(current),
+      bound: boundFields(this.html),
+    });
     const next = await restore(this.#weft, current.name, blob, options.updates ?? {}, this.#context);
     await runEvent(this.#weft, next, { event, payload: (payload ?? {}) as Record<string, unknown> });
     this.#instance = next as C;

@@ -73,7 +73,8 @@ export class Counter extends Component<CounterState, { start?: number }> {
 <p class="flag">${String(this.state.flag)}</p>
 <button type="button" ${this.on('increment')}>+1</button>
 <button type="button" ${this.on('add', { by: 2 })}>+2</button>
-<input type="text" ${this.bind('note')}>`;
+<input type="text" ${this.bind('note')}>
+<input type="hidden" ${this.bind('count')}><input type="hidden" ${this.bind('flag')}><input type="hidden" ${this.bind('tags')}>`;
   }
 }
 
@@ -175,7 +176,7 @@ export class Traced extends Component<{ note: string; n: number }> {
 
   override render() {
     this.#step('render');
-    return html`<p class="trace">${this.trace.join(' > ')}</p>`;
+    return html`<p class="trace">${this.trace.join(' > ')}</p><input ${this.bind('note')}>`;
   }
 }
 

@@ -43,6 +43,7 @@ interface RawEnvelope {
   s: unknown;
   p?: unknown;
   c?: string;
+  w?: string[];
 }
 
 function envelopeOf(blob: string): RawEnvelope {
@@ -300,7 +301,8 @@ for (const host of hosts) {
       // The signature is HMAC-SHA256(secret, "v1." + part 2), base64url.
       assert.equal(createHmac('sha256', SECRET).update(`v1.${body}`).digest('base64url'), signature);
       const envelope = envelopeOf(blob);
-      assert.deepEqual(Object.keys(envelope).sort(), ['i', 'n', 's', 't'], '`p` must be omitted for empty params');
+      assert.deepEqual(Object.keys(envelope).sort(), ['i', 'n', 's', 't', 'w'], '`p` and `c` must be omitted (empty params, not a child)');
+      assert.deepEqual(envelope.w, ['count', 'flag', 'note', 'tags'], '`w` lists the fields the render bound, sorted');
       assert.equal(envelope.n, 'counter');
       assert.equal(envelope.i, idOf(res.text));
       assert.ok(Number.isInteger(envelope.t) && envelope.t >= before - 1 && envelope.t <= Math.floor(Date.now() / 1000) + 1);
@@ -309,7 +311,7 @@ for (const host of hosts) {
       const view = await client.get('/items/4?tab=specs');
       assert.deepEqual(envelopeOf(view.state as string).p, { id: 4, tab: 'specs' });
       // The documented format is the real one: a blob built from it alone is accepted.
-      const minted = mintBlob(SECRET, { n: 'counter', i: 'counter-Mint3d00', t: Math.floor(Date.now() / 1000), s: counterState({ count: 41 }) });
+      const minted = mintBlob(SECRET, { n: 'counter', i: 'counter-Mint3d00', t: Math.floor(Date.now() / 1000), s: counterState({ count: 41 }), w: ['note'] });
       const accepted = await client.fire('counter', minted, 'increment');
       assert.equal(accepted.status, 200, accepted.text);
       assert.equal(textOf(accepted.text, 'count'), '42');
@@ -493,7 +495,7 @@ for (const host of hosts) {
       assert.equal(textOf(coerced.text, 'count'), '15');
     });
 
-    test('P3.6 updates: locked → 400 locked_field, unknown → 400 unknown_field, wrong type → 422 invalid_update', async () => {
+    test('P3.6 updates: locked → 400 locked_field, unknown → 400 unknown_field, unbound → 400 unbound_field, wrong type → 422 invalid_update', async () => {
       const state = await freshBlob(weft);
       assert.equal(assertRefusal(await client.fire('counter', state, 'increment', {}, { owner: 'mallory' }), 400, 'locked_field').field, 'owner');
       for (const field of ['nope', 'constructor', 'prototype']) {
@@ -506,6 +508,8 @@ for (const host of hosts) {
         weft.dispatch({ component: 'counter', state, events: [{ event: 'increment', payload: {} }], updates: JSON.parse('{"__proto__":"x"}') }),
         (err: { status?: number; code?: string }) => err.status === 400 && err.code === 'unknown_field',
       );
+      // A field no input of the last render was bound to: the browser may not write it, locked or not.
+      assert.equal(assertRefusal(await client.fire('counter', state, 'increment', {}, { big: 'x' }), 400, 'unbound_field').field, 'big');
       for (const [field, value] of [['count', 'seven'], ['count', true], ['flag', 'maybe'], ['note', ['a']], ['count', null]] as const) {
         assertRefusal(await client.fire('counter', state, 'increment', {}, { [field]: value }), 422, 'invalid_update');
       }
