@@ -12,6 +12,10 @@ import { childDigest, digestOf, isStateful, type LifecycleHost, mountNew, type R
 import { Registry, registry as defaultRegistry } from './registry.js';
 import { placeholderRoot } from './root.js';
 import { StateCodec } from './state-codec.js';
+import { checkGroup, encodeGroupMessage, groupTopic } from './live.js';
+import { Hub } from '../backplane/hub.js';
+import { MemoryBackplane } from '../backplane/memory.js';
+import type { Backplane } from '../backplane/types.js';
 
 export interface WeftOptions {
   /**
@@ -46,6 +50,14 @@ export interface WeftOptions {
   allowedOrigins?: readonly string[];
   /** Where errors from user code are logged. Default `console`. */
   logger?: Pick<Console, 'error' | 'warn'>;
+  /**
+   * Carries group broadcasts and channel messages between processes. Default:
+   * in memory (one process). For several processes use `createRedisBackplane()`
+   * from `weft/redis`.
+   */
+  backplane?: Backplane;
+  /** Where pages open their WebSocket. Default `/ws/components/`. */
+  livePath?: string;
 }
 
 /** A view: a component served at a URL path (`/contacts/:page`). */
@@ -109,6 +121,10 @@ export class Weft implements DispatchHost, LifecycleHost {
   readonly limits: ResolvedLimits;
   readonly logger: Pick<Console, 'error' | 'warn'>;
   readonly views: ViewRoute[] = [];
+  readonly backplane: Backplane;
+  /** This process's subscriptions to the backplane, shared by every socket and stream. */
+  readonly hub: Hub;
+  readonly livePath: string;
 
   constructor(options: WeftOptions = {}) {
     this.logger = options.logger ?? console;
@@ -122,6 +138,9 @@ export class Weft implements DispatchHost, LifecycleHost {
       maxAgeSeconds: options.stateMaxAge,
       maxStateBytes: options.maxStateBytes,
     });
+    this.backplane = options.backplane ?? new MemoryBackplane();
+    this.hub = new Hub(this.backplane, (err) => this.logger.error('Weft: live update failed', err));
+    this.livePath = options.livePath ?? '/ws/components/';
     this.limits = {
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
       maxDepth: options.maxDepth ?? 32,
@@ -175,6 +194,36 @@ export class Weft implements DispatchHost, LifecycleHost {
     // A stateless child has no root, but its own children chain from its digest.
     setDigest(instance, digest);
     return new SafeHtml((await renderInstance(this, instance)).html);
+  }
+
+  /**
+   * Delivers `event` with `payload` to every live component in `group`, in every
+   * process sharing the backplane: each handles it like an event from its own
+   * browser and its new render is pushed to its page. Call it from a handler, a
+   * route, a timer or a job. Resolves once the message is published.
+   */
+  async broadcast(group: string, event: string, payload: Record<string, unknown> = {}): Promise<void> {
+    checkGroup(group, 'broadcast()');
+    await this.backplane.publish(groupTopic(group), encodeGroupMessage({ event, payload }));
+  }
+
+  /** Pushes a fresh render to every live component in `group`, without an event. */
+  async refresh(group: string): Promise<void> {
+    checkGroup(group, 'refresh()');
+    await this.backplane.publish(groupTopic(group), encodeGroupMessage({}));
+  }
+
+  /**
+   * Publishes raw text on a channel that streamed components listen to (SSE).
+   * Another program can publish to the same channel through the backplane's
+   * engine (a plain Redis `PUBLISH` with `weft/redis`).
+   */
+  async publish(channel: string, data: string): Promise<string> {
+    return this.backplane.publish(channel, data);
+  }
+
+  groupHead(group: string): Promise<string | undefined> {
+    return this.backplane.head(groupTopic(group));
   }
 
   /** Runs an event request through the one dispatch path. */

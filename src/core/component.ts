@@ -71,6 +71,8 @@ export interface TemplateContext {
 export interface ComponentRuntime {
   /** Mounts and renders `type` as a child of `parent` with the element id `id` (P1.3). */
   renderChild(parent: Component<object, object>, type: ComponentClass, params: object, id: string): Promise<SafeHtml>;
+  /** Delivers `event` to every live component in `group`, in every process sharing the backplane. */
+  broadcast?(group: string, event: string, payload: Record<string, unknown>): Promise<void>;
 }
 
 /** Options for {@link Component.child}. */
@@ -149,6 +151,12 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
   static renderer: Renderer | undefined = undefined;
   /** The element that wraps a stateful component. Use `tbody`, `li`… where `div` is invalid. */
   static tagName = 'div';
+  /**
+   * Connect this component's page over a WebSocket even when it joins no group,
+   * so its events travel over the socket. Components that join groups are live
+   * anyway.
+   */
+  static live = false;
 
   readonly name: string;
   readonly id: string;
@@ -259,6 +267,28 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
   }
 
   /**
+   * The groups this instance joins while its page is open, e.g. `cart-<user id>`.
+   * Computed on the server at every render from params, state and the request
+   * (never from what the browser asks) and signed into the state blob; a page
+   * showing the component keeps a WebSocket open and receives what is broadcast
+   * to these groups. Default: none.
+   */
+  groups(): readonly string[] {
+    return [];
+  }
+
+  /**
+   * Delivers `event` with `payload` to every live component in `group` (in this
+   * process and every process sharing the backplane). Each member handles it as
+   * if its browser had sent it — declared events only, payload validated — and
+   * its new render is pushed to its page.
+   */
+  async broadcast(group: string, event: string, payload: Record<string, unknown> = {}): Promise<void> {
+    if (!this.#runtime?.broadcast) throw new Error(`component "${this.name}" has no runtime to broadcast with`);
+    await this.#runtime.broadcast(group, event, payload);
+  }
+
+  /**
    * Renders a child component (mounted with `params`, same request context). Its
    * id is this component's id plus its key, the same on every render, so when
    * this component re-renders the browser keeps a stateful child's element and
@@ -294,6 +324,7 @@ export interface ComponentClass<C extends Component<object, object> = Component<
   template: string | undefined;
   renderer: Renderer | undefined;
   tagName: string;
+  live: boolean;
 }
 
 /**

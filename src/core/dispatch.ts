@@ -10,7 +10,9 @@ import { isPlainObject } from './json.js';
 import { type AnyComponent, instantiate, type LifecycleHost, type Rendered, renderInstance, setDigest } from './lifecycle.js';
 import type { Registry } from './registry.js';
 import { validate } from './schema.js';
+import type { Envelope } from './state-codec.js';
 import { applyUpdates } from './updates.js';
+import { setSeqs } from './live.js';
 
 /** One event: a declared handler name and its payload. */
 export interface EventCall {
@@ -38,6 +40,38 @@ export function lookup(registry: Registry, name: string): ComponentClass {
   return type;
 }
 
+/**
+ * Applies browser `updates` to `state` (bound, unlocked fields only, coerced to
+ * each field's type) and checks the result against the class's `stateSchema`;
+ * returns the state to use.
+ */
+export async function updatedState(
+  type: ComponentClass,
+  name: string,
+  state: Record<string, unknown>,
+  updates: Record<string, unknown>,
+  bound: readonly string[],
+): Promise<object> {
+  applyUpdates(state, updates, type.locked, bound);
+  if (!type.stateSchema || Object.keys(updates).length === 0) return state;
+  const result = await validate(type.stateSchema, state);
+  if (!result.ok) {
+    throw new WeftError(422, 'invalid_update', `state updates for component "${name}" are invalid`, {
+      issues: result.issues,
+    });
+  }
+  return result.value as object;
+}
+
+/** Verifies a state blob issued to component `name` and opens it. */
+export function openBlob(host: DispatchHost, name: string, blob: unknown): Envelope<Record<string, unknown>, object> {
+  const envelope = host.codec.decode<Record<string, unknown>, object>(blob, name);
+  if (!isPlainObject(envelope.state)) {
+    throw new WeftError(400, 'state_malformed', 'state blob does not hold an object');
+  }
+  return envelope;
+}
+
 /** Rebuilds a component from its verified state blob (no handler has run yet). */
 export async function restore(
   host: DispatchHost,
@@ -47,28 +81,26 @@ export async function restore(
   context: ComponentContext,
 ): Promise<AnyComponent> {
   const type = lookup(host.registry, name);
-  const envelope = host.codec.decode<Record<string, unknown>, object>(blob, name);
-  if (!isPlainObject(envelope.state)) {
-    throw new WeftError(400, 'state_malformed', 'state blob does not hold an object');
-  }
-  const instance = instantiate(host, type, name, envelope.id, envelope.params, context);
+  const envelope = openBlob(host, name, blob);
+  return rebuild(host, type, envelope, updates, context);
+}
+
+/** Builds an instance from an opened envelope, applies `updates`, and hydrates it. */
+export async function rebuild(
+  host: DispatchHost,
+  type: ComponentClass,
+  envelope: Envelope<Record<string, unknown>, object>,
+  updates: Record<string, unknown>,
+  context: ComponentContext,
+): Promise<AnyComponent> {
+  const instance = instantiate(host, type, envelope.name, envelope.id, envelope.params, context);
   setDigest(instance, envelope.child);
-  applyUpdates(envelope.state, updates, type.locked, envelope.bound);
-  if (type.stateSchema && Object.keys(updates).length > 0) {
-    const result = await validate(type.stateSchema, envelope.state);
-    if (!result.ok) {
-      throw new WeftError(422, 'invalid_update', `state updates for component "${name}" are invalid`, {
-        issues: result.issues,
-      });
-    }
-    instance.state = result.value as object;
-  } else {
-    instance.state = envelope.state;
-  }
+  setSeqs(instance, envelope.seqs);
+  instance.state = await updatedState(type, envelope.name, envelope.state, updates, envelope.bound);
   try {
     await instance.hydrate();
   } catch (err) {
-    throw host.userError(err, 'handler_error', `${name}.hydrate()`);
+    throw host.userError(err, 'handler_error', `${envelope.name}.hydrate()`);
   }
   return instance;
 }

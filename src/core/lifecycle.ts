@@ -12,6 +12,10 @@ import { renderToString, SafeHtml } from './html.js';
 import { wrapRoot } from './root.js';
 import { validate } from './schema.js';
 import type { StateCodec } from './state-codec.js';
+import { checkGroups, getSeqs, setSeqs } from './live.js';
+
+/** The message id a group has before anything was published to it. */
+export const NO_MESSAGE = '0-0';
 
 /** What the lifecycle needs from the app. */
 export interface LifecycleHost extends ComponentRuntime {
@@ -20,6 +24,8 @@ export interface LifecycleHost extends ComponentRuntime {
   endpointFor(name: string): string;
   /** Logs and converts an unexpected error from user code into a WeftError. */
   userError(err: unknown, code: 'handler_error' | 'render_error', where: string): WeftError;
+  /** The id of the last message published to `group`, so a render can record what it reflects. */
+  groupHead?(group: string): Promise<string | undefined>;
 }
 
 export type AnyComponent = Component<object, object>;
@@ -32,6 +38,8 @@ export interface Rendered {
   state: unknown;
   /** The signed blob, or `undefined` for a component without events. */
   blob: string | undefined;
+  /** The groups the component joins (empty unless it is live). */
+  groups: readonly string[];
 }
 
 export function newId(name: string): string {
@@ -159,12 +167,26 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
   }
   // Anything but SafeHtml (a plain template literal, say) is escaped, never trusted.
   const body = renderToString(inner);
-  if (!isStateful(type)) return { html: body, id: instance.id, state: instance.state, blob: undefined };
+  if (!isStateful(type)) return { html: body, id: instance.id, state: instance.state, blob: undefined, groups: [] };
+  let groups: string[];
+  try {
+    groups = checkGroups(instance.groups(), instance.name);
+  } catch (err) {
+    throw host.userError(err, 'render_error', `${instance.name}.groups()`);
+  }
+  const seqs: Record<string, string> = {};
+  if (groups.length > 0) {
+    const known = getSeqs(instance);
+    for (const group of groups) seqs[group] = known[group] ?? (await host.groupHead?.(group)) ?? NO_MESSAGE;
+    setSeqs(instance, seqs);
+  }
   let blob: string;
   try {
     blob = host.codec.encode(instance.name, instance.id, instance.state, instance.params, Date.now(), {
       child: digestOf(instance),
       bound: boundFields(body),
+      groups,
+      seqs,
     });
   } catch (err) {
     // Over the cap is a WeftError (413) and passes through; state that cannot be
@@ -172,9 +194,10 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
     throw host.userError(err, 'render_error', `${instance.name} state`);
   }
   return {
-    html: wrapRoot(type.tagName, instance.name, instance.id, blob, body, digestOf(instance)),
+    html: wrapRoot(type.tagName, instance.name, instance.id, blob, body, digestOf(instance), groups.length > 0 || type.live === true),
     id: instance.id,
     state: instance.state,
     blob,
+    groups,
   };
 }

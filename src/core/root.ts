@@ -22,10 +22,11 @@ export function placeholderRoot(tagName: string, name: string, id: string, child
 }
 
 /** `child` is the child digest when a parent rendered this root (`weft-child`, P1.3). */
-export function wrapRoot(tagName: string, name: string, id: string, blob: string, inner: string, child?: string): string {
+export function wrapRoot(tagName: string, name: string, id: string, blob: string, inner: string, child?: string, live = false): string {
   return (
     `<${tagName} id="${escapeHtml(id)}" weft="${escapeHtml(name)}" weft-state="${escapeHtml(blob)}"` +
     (child === undefined ? '' : ` weft-child="${escapeHtml(child)}"`) +
+    (live ? ' weft-live' : '') +
     ` hx-target="this" hx-swap="morph" hx-ext="weft">${inner}</${tagName}>`
   );
 }

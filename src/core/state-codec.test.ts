@@ -45,7 +45,14 @@ describe('StateCodec', () => {
       const state = { count: 3, note: 'a "quoted" <b> & ünï', items: [{ qty: 1 }], flag: null };
       const blob = codec.encode('counter', 'counter-abc123', state, { start: 3 }, NOW);
       const env = codec.decode(blob, 'counter', NOW);
-      assert.deepEqual(env, { name: 'counter', id: 'counter-abc123', issuedAt: NOW / 1000, state, params: { start: 3 }, child: undefined, bound: [] });
+      assert.deepEqual(env, { name: 'counter', id: 'counter-abc123', issuedAt: NOW / 1000, state, params: { start: 3 }, child: undefined, bound: [], groups: [], seqs: {} });
+    });
+
+    it('carries groups and their message ids, signed', () => {
+      const blob = codec.encode('cart', 'cart-1', { n: 1 }, undefined, NOW, { groups: ['cart-7'], seqs: { 'cart-7': '12-0' } });
+      const env = codec.decode(blob, 'cart', NOW);
+      assert.deepEqual(env.groups, ['cart-7']);
+      assert.deepEqual(env.seqs, { 'cart-7': '12-0' });
     });
 
     it('carries a child digest as "c" and bound fields as "w" when given, and omits them otherwise', () => {

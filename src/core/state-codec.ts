@@ -7,7 +7,8 @@
  *
  *     v1.<base64url(JSON envelope)>.<base64url(HMAC-SHA256(secret, "v1." + base64url(JSON envelope)))>
  *
- * The envelope is `{"n": name, "i": id, "t": issued-at seconds, "s": state, "p"?: params, "c"?: child digest, "w"?: bound fields}`.
+ * The envelope is `{"n": name, "i": id, "t": issued-at seconds, "s": state, "p"?: params, "c"?: child digest,
+ * "w"?: bound fields, "g"?: groups, "q"?: group → last message id}`.
  * Because the component name sits inside the signed bytes, a blob issued to one
  * component cannot be replayed against another.
  */
@@ -39,15 +40,30 @@ export interface Envelope<S = unknown, P = unknown> {
   child?: string | undefined;
   /** The state fields the render that issued the blob bound to inputs: the only ones `updates` may write (P3.6). */
   bound: readonly string[];
+  /** The groups the component joins, decided by the server at render time (never by the browser). */
+  groups: readonly string[];
+  /** For each group, the id of the last group message the state reflects: a rejoin replays what came after. */
+  seqs: Readonly<Record<string, string>>;
 }
 
 /** What a blob may carry besides name, id, state and params. */
 export interface EnvelopeExtras {
   child?: string | undefined;
   bound?: readonly string[] | undefined;
+  groups?: readonly string[] | undefined;
+  seqs?: Readonly<Record<string, string>> | undefined;
 }
 
 const VERSION = 'v1';
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
+}
 /** base64url of a 32-byte HMAC-SHA256 digest is always 43 characters. */
 const SIG_LENGTH = 43;
 
@@ -73,7 +89,7 @@ export class StateCodec {
    * cap, and a TypeError when it holds NaN or ±Infinity (a bug in the component).
    */
   encode(name: string, id: string, state: unknown, params?: unknown, now = Date.now(), extras: EnvelopeExtras = {}): string {
-    const { child, bound } = extras;
+    const { child, bound, groups, seqs } = extras;
     const hasParams = params !== undefined && !(typeof params === 'object' && params !== null && Object.keys(params).length === 0);
     const stateJson = JSON.stringify(state);
     // NaN and Infinity serialise as null: only a state whose JSON has a null can hold one.
@@ -83,7 +99,9 @@ export class StateCodec {
       `{"n":${JSON.stringify(name)},"i":${JSON.stringify(id)},"t":${Math.floor(now / 1000)},"s":${stateJson}` +
       (hasParams ? `,"p":${JSON.stringify(params)}` : '') +
       (child === undefined ? '' : `,"c":${JSON.stringify(child)}`) +
-      (bound === undefined || bound.length === 0 ? '}' : `,"w":${JSON.stringify(bound)}}`);
+      (bound === undefined || bound.length === 0 ? '' : `,"w":${JSON.stringify(bound)}`) +
+      (groups === undefined || groups.length === 0 ? '' : `,"g":${JSON.stringify(groups)},"q":${JSON.stringify(seqs ?? {})}`) +
+      '}';
     const bytes = Buffer.from(envelope);
     this.#checkSize(bytes.length, 'component state');
     const signedPart = `${VERSION}.${bytes.toString('base64url')}`;
@@ -126,7 +144,7 @@ export class StateCodec {
     }
     const bytes = Buffer.from(parts[1], 'base64url');
     this.#checkSize(bytes.length, 'state in request');
-    let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown; c?: unknown; w?: unknown } | null;
+    let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown; c?: unknown; w?: unknown; g?: unknown; q?: unknown } | null;
     try {
       raw = JSON.parse(bytes.toString('utf8'));
     } catch {
@@ -143,7 +161,9 @@ export class StateCodec {
       typeof raw.t !== 'number' ||
       !Number.isFinite(raw.t) ||
       (raw.c !== undefined && typeof raw.c !== 'string') ||
-      (raw.w !== undefined && !(Array.isArray(raw.w) && raw.w.every((f) => typeof f === 'string')))
+      (raw.w !== undefined && !(Array.isArray(raw.w) && raw.w.every((f) => typeof f === 'string'))) ||
+      (raw.g !== undefined && !(Array.isArray(raw.g) && raw.g.every((f) => typeof f === 'string'))) ||
+      (raw.q !== undefined && !isStringMap(raw.q))
     ) {
       throw new WeftError(400, 'state_malformed', 'state envelope is missing name, id or issue time');
     }
@@ -164,6 +184,8 @@ export class StateCodec {
       params: (raw.p ?? {}) as P,
       child: raw.c,
       bound: (raw.w as string[] | undefined) ?? [],
+      groups: (raw.g as string[] | undefined) ?? [],
+      seqs: (raw.q as Record<string, string> | undefined) ?? {},
     };
   }
 }
