@@ -5,12 +5,13 @@ export class MemoryBackplane implements Backplane {
   #n = 0;
   #listeners = new Map<string, Set<Listener>>();
   #log = new Map<string, BackplaneMessage[]>();
+  #trimmed = new Map<string, number>();
   async publish(topic: string, data: string): Promise<Seq> {
     const seq = `0-${++this.#n}`;
     const msg = { topic, seq, data };
     const log = this.#log.get(topic) ?? [];
     log.push(msg);
-    if (log.length > 100) log.shift();
+    if (log.length > 100) this.#trimmed.set(topic, Number(log.shift()!.seq!.split('-')[1]));
     this.#log.set(topic, log);
     for (const l of this.#listeners.get(topic) ?? []) l(msg);
     return seq;
@@ -26,7 +27,7 @@ export class MemoryBackplane implements Backplane {
   async replay(topic: string, since: Seq): Promise<Replay> {
     const log = this.#log.get(topic) ?? [];
     const n = Number(since.split('-')[1]);
-    if (log.length && Number(log[0]!.seq!.split('-')[1]) > n + 1) return { ok: false, head: log.at(-1)?.seq };
+    if ((this.#trimmed.get(topic) ?? 0) > n) return { ok: false, head: log.at(-1)?.seq };
     return { ok: true, messages: log.filter((m) => Number(m.seq!.split('-')[1]) > n) };
   }
   async head(topic: string): Promise<Seq | undefined> {

@@ -32,7 +32,9 @@ export type ErrorCode =
   | 'not_found'
   | 'throttled'
   | 'handler_error'
-  | 'render_error';
+  | 'render_error'
+  | 'not_joined'
+  | 'too_many_roots';
 
 export class WeftError extends Error {
   readonly status: number;

@@ -40,6 +40,8 @@ export interface Rendered {
   blob: string | undefined;
   /** The groups the component joins (empty unless it is live). */
   groups: readonly string[];
+  /** The state fields this render bound to inputs: the browser may write only these next. */
+  bound: readonly string[];
 }
 
 export function newId(name: string): string {
@@ -167,7 +169,7 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
   }
   // Anything but SafeHtml (a plain template literal, say) is escaped, never trusted.
   const body = renderToString(inner);
-  if (!isStateful(type)) return { html: body, id: instance.id, state: instance.state, blob: undefined, groups: [] };
+  if (!isStateful(type)) return { html: body, id: instance.id, state: instance.state, blob: undefined, groups: [], bound: [] };
   let groups: string[];
   try {
     groups = checkGroups(instance.groups(), instance.name);
@@ -180,11 +182,12 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
     for (const group of groups) seqs[group] = known[group] ?? (await host.groupHead?.(group)) ?? NO_MESSAGE;
     setSeqs(instance, seqs);
   }
+  const bound = boundFields(body);
   let blob: string;
   try {
     blob = host.codec.encode(instance.name, instance.id, instance.state, instance.params, Date.now(), {
       child: digestOf(instance),
-      bound: boundFields(body),
+      bound,
       groups,
       seqs,
     });
@@ -199,5 +202,6 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
     state: instance.state,
     blob,
     groups,
+    bound,
   };
 }

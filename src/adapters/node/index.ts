@@ -9,6 +9,8 @@
  * await serve(weft, { port: 3000 });
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createLiveServer, type LiveServer, type LiveServerOptions } from '../../transport/ws/index.js';
 import type { Weft } from '../../core/app.js';
 import { WeftError } from '../../core/errors.js';
 import { bodyReadError, checkContentEncoding, createHttpHandler, decodeBody, type HttpRequest, type HttpResponse, jsonError } from '../../transport/http.js';
@@ -23,6 +25,33 @@ export interface NodeHandlerOptions {
 export interface ServeOptions extends NodeHandlerOptions {
   port?: number;
   hostname?: string;
+  /** The WebSocket for live components (on by default, at the app's `livePath`); `false` turns it off. */
+  live?: Omit<LiveServerOptions, 'locals'> | false;
+}
+
+/**
+ * Serves live components' WebSocket on an existing Node server (Express'
+ * `app.listen()`, Hono's `serve()`, your own `http.createServer()`): upgrade
+ * requests for the app's `livePath` are taken over, others are left alone. The
+ * sockets close with 1001 when the server closes.
+ *
+ * @example
+ * const server = app.listen(3000);
+ * attachLive(server, weft, { locals: (req) => ({ user: userOf(req) }) });
+ */
+export function attachLive(server: Server, weft: Weft, options: LiveServerOptions = {}): LiveServer {
+  const live = createLiveServer(weft, options);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!live.handleUpgrade(req, socket, head) && server.listenerCount('upgrade') === 1) socket.destroy();
+  });
+  // 'close' fires only after every connection has ended, and an open socket
+  // never ends by itself: closing the server must say goodbye to sockets first.
+  const close = server.close.bind(server);
+  server.close = ((callback?: (err?: Error) => void) => {
+    void live.close();
+    return close(callback);
+  }) as Server['close'];
+  return live;
 }
 
 /** Reads a Node request body as UTF-8, refusing more than `limit` bytes with 413. */
@@ -121,6 +150,7 @@ export function createNodeHandler(weft: Weft, options: NodeHandlerOptions = {}) 
 /** Starts an HTTP server; resolves once it is listening. */
 export function serve(weft: Weft, options: ServeOptions = {}): Promise<Server> {
   const server = createServer(createNodeHandler(weft, options));
+  if (options.live !== false) attachLive(server, weft, { ...options.live, ...(options.locals && { locals: options.locals }) });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, options.hostname, () => {

@@ -1,0 +1,295 @@
+/**
+ * @module
+ * One browser page's socket: the live roots it joined, each held on the server
+ * with its latest state while the socket is open, their group subscriptions,
+ * and a bounded send buffer. Every root's work (its own events, group messages,
+ * the replay at join) runs in order on one chain per root.
+ */
+import type { WebSocket } from 'ws';
+import type { Weft } from '../../core/app.js';
+import type { ComponentClass, ComponentContext } from '../../core/component.js';
+import { lookup, openBlob, rebuild, runEvent, updatedState } from '../../core/dispatch.js';
+import { WeftError } from '../../core/errors.js';
+import { decodeGroupMessage, getSeqs, groupTopic } from '../../core/live.js';
+import { type AnyComponent, renderInstance } from '../../core/lifecycle.js';
+import { compareSeq } from '../../backplane/compare.js';
+import type { BackplaneMessage } from '../../backplane/types.js';
+import { CLOSE, type EventFrame, errorFrame, joinedFrame, type JoinFrame, parseClientFrame, PONG, renderFrame } from '../../protocol/frames.js';
+
+export interface LiveLimits {
+  /** Roots one socket may join. Default 100. */
+  maxRoots: number;
+  /** Messages a socket may send per second before they are refused. Default 50. */
+  messagesPerSecond: number;
+  /** Bytes queued for a slow socket before intermediate renders are dropped. Default 1 MiB. */
+  maxBufferedBytes: number;
+}
+
+interface LiveRoot {
+  id: string;
+  name: string;
+  type: ComponentClass;
+  instance: AnyComponent;
+  /** The last render's writable fields. */
+  bound: readonly string[];
+  /** Removes this root from each group it listens to. */
+  leaves: Map<string, () => void>;
+  /** The root's work, in order. */
+  chain: Promise<void>;
+  gone: boolean;
+}
+
+export class LiveConnection {
+  readonly #weft: Weft;
+  readonly #ws: WebSocket;
+  readonly #context: Omit<ComponentContext, 'kept'>;
+  readonly #limits: LiveLimits;
+  readonly #roots = new Map<string, LiveRoot>();
+  /** Latest undelivered render per root while the socket is over its buffer. */
+  readonly #pending = new Map<string, string>();
+  #flushTimer: NodeJS.Timeout | undefined;
+  #windowStart = 0;
+  #windowCount = 0;
+  #closed = false;
+
+  constructor(weft: Weft, ws: WebSocket, context: Omit<ComponentContext, 'kept'>, limits: LiveLimits) {
+    this.#weft = weft;
+    this.#ws = ws;
+    this.#context = context;
+    this.#limits = limits;
+  }
+
+  get rootCount(): number {
+    return this.#roots.size;
+  }
+
+  /** Handles one text message from the browser. Never throws. */
+  receive(text: string): void {
+    const now = Date.now();
+    if (now - this.#windowStart >= 1000) {
+      this.#windowStart = now;
+      this.#windowCount = 0;
+    }
+    if (++this.#windowCount > this.#limits.messagesPerSecond) {
+      const retryAfter = 1;
+      this.#send(errorFrame(new WeftError(429, 'throttled', `more than ${this.#limits.messagesPerSecond} messages per second; retry in ${retryAfter}s`, { retryAfter })));
+      return;
+    }
+    let frame;
+    try {
+      frame = parseClientFrame(text, this.#weft.limits.maxDepth, this.#weft.limits.maxEvents);
+    } catch (err) {
+      this.#send(errorFrame(toWeftError(this.#weft, err)));
+      return;
+    }
+    switch (frame.t) {
+      case 'ping':
+        this.#send(PONG);
+        return;
+      case 'leave':
+        this.#leave(frame.id);
+        return;
+      case 'join':
+        void this.#join(frame);
+        return;
+      case 'event': {
+        const root = this.#roots.get(frame.id);
+        if (!root) {
+          this.#send(errorFrame(new WeftError(409, 'not_joined', `root ${JSON.stringify(frame.id)} has not joined this socket`), frame.id, frame.ref));
+          return;
+        }
+        this.#enqueue(root, () => this.#event(root, frame));
+      }
+    }
+  }
+
+  /** Leaves every group; called when the socket closes. */
+  close(): void {
+    this.#closed = true;
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    for (const id of [...this.#roots.keys()]) this.#leave(id);
+  }
+
+  #leave(id: string): void {
+    const root = this.#roots.get(id);
+    if (!root) return;
+    root.gone = true;
+    for (const leave of root.leaves.values()) leave();
+    root.leaves.clear();
+    this.#roots.delete(id);
+    this.#pending.delete(id);
+  }
+
+  #enqueue(root: LiveRoot, work: () => Promise<void>): void {
+    root.chain = root.chain.then(() => (root.gone || this.#closed ? undefined : work())).catch((err) => {
+      this.#weft.logger.error('Weft: live root work failed', err);
+    });
+  }
+
+  async #join(frame: JoinFrame): Promise<void> {
+    let root: LiveRoot;
+    try {
+      if (!this.#roots.has(frame.id) && this.#roots.size >= this.#limits.maxRoots) {
+        throw new WeftError(400, 'too_many_roots', `a socket may join at most ${this.#limits.maxRoots} roots`, { limit: this.#limits.maxRoots });
+      }
+      const type = lookup(this.#weft.registry, frame.name);
+      const envelope = openBlob(this.#weft, frame.name, frame.state);
+      if (envelope.id !== frame.id) {
+        throw new WeftError(400, 'state_component', `state was issued to root "${envelope.id}", not "${frame.id}"`);
+      }
+      const instance = await rebuild(this.#weft, type, envelope, {}, { ...this.#context });
+      this.#leave(frame.id);
+      root = { id: frame.id, name: frame.name, type, instance, bound: envelope.bound, leaves: new Map(), chain: Promise.resolve(), gone: false };
+      this.#roots.set(frame.id, root);
+    } catch (err) {
+      this.#send(errorFrame(toWeftError(this.#weft, err), frame.id));
+      return;
+    }
+    // Subscribe first, then replay: a message published in between is both
+    // delivered and replayed, and the message id drops the second copy.
+    this.#enqueue(root, async () => {
+      const groups = Object.keys(getSeqs(root.instance));
+      await this.#subscribe(root, groups);
+      let changed = false;
+      for (const group of groups) {
+        const since = getSeqs(root.instance)[group] as string;
+        const replay = await this.#weft.backplane.replay(groupTopic(group), since);
+        if (replay.ok) {
+          for (const message of replay.messages) if (await this.#apply(root, group, message)) changed = true;
+        } else {
+          // Past the buffer: what was missed cannot be replayed, so the page gets
+          // a render from the state it holds, marked as up to date.
+          if (replay.head !== undefined) getSeqs(root.instance)[group] = replay.head;
+          changed = true;
+        }
+      }
+      this.#send(joinedFrame(root.id));
+      if (changed) await this.#render(root);
+    });
+  }
+
+  async #subscribe(root: LiveRoot, groups: readonly string[]): Promise<void> {
+    for (const group of groups) {
+      if (root.leaves.has(group)) continue;
+      const leave = await this.#weft.hub.join(groupTopic(group), (message) => {
+        this.#enqueue(root, async () => {
+          if (await this.#apply(root, group, message)) await this.#render(root);
+        });
+      });
+      if (root.gone) leave();
+      else root.leaves.set(group, leave);
+    }
+    for (const [group, leave] of root.leaves) {
+      if (!groups.includes(group)) {
+        leave();
+        root.leaves.delete(group);
+      }
+    }
+  }
+
+  /** Applies one group message to a root; false when it was already applied. */
+  async #apply(root: LiveRoot, group: string, message: BackplaneMessage): Promise<boolean> {
+    const seqs = getSeqs(root.instance);
+    if (message.seq !== undefined) {
+      const seen = seqs[group];
+      if (seen !== undefined && compareSeq(message.seq, seen) <= 0) return false;
+      seqs[group] = message.seq;
+    }
+    let call;
+    try {
+      call = decodeGroupMessage(message.data);
+    } catch (err) {
+      this.#weft.logger.error(`Weft: unreadable message on group "${group}"`, err);
+      return false;
+    }
+    if (call.event === undefined) return true;
+    await this.#guarded(root, undefined, async () => {
+      await runEvent(this.#weft, root.instance, { event: call.event as string, payload: call.payload ?? {} });
+    });
+    return true;
+  }
+
+  async #event(root: LiveRoot, frame: EventFrame): Promise<void> {
+    const ok = await this.#guarded(root, frame.ref, async () => {
+      const { instance } = root;
+      (instance.context as ComponentContext).kept = frame.request.children;
+      instance.state = await updatedState(root.type, root.name, instance.state as Record<string, unknown>, frame.request.updates, root.bound);
+      for (const call of frame.request.events) await runEvent(this.#weft, instance, call);
+    });
+    if (ok) await this.#render(root, frame.ref);
+  }
+
+  /**
+   * Runs `work` on the root's instance; on failure the state goes back to what
+   * it was (like an HTTP event, a failed event changes nothing) and the browser
+   * gets an error frame.
+   */
+  async #guarded(root: LiveRoot, ref: number | undefined, work: () => Promise<void>): Promise<boolean> {
+    const before = JSON.stringify(root.instance.state);
+    root.instance.errors = {};
+    try {
+      await work();
+      return true;
+    } catch (err) {
+      root.instance.state = JSON.parse(before) as object;
+      this.#send(errorFrame(toWeftError(this.#weft, err), root.id, ref));
+      return false;
+    }
+  }
+
+  async #render(root: LiveRoot, ref?: number): Promise<void> {
+    try {
+      const rendered = await renderInstance(this.#weft, root.instance);
+      root.bound = rendered.bound;
+      await this.#subscribe(root, rendered.groups);
+      this.#send(renderFrame(root.id, rendered.html, ref), ref === undefined ? root.id : undefined);
+    } catch (err) {
+      this.#send(errorFrame(toWeftError(this.#weft, err), root.id, ref));
+    }
+  }
+
+  /**
+   * Sends a frame. A push for a root (`latestFor`) to a socket that is not
+   * keeping up replaces that root's earlier undelivered push: a slow reader gets
+   * the latest render, not every intermediate one, and never holds more than
+   * about `maxBufferedBytes` of our memory.
+   */
+  #send(frame: string, latestFor?: string): void {
+    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
+    if (latestFor !== undefined && (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes || this.#pending.size > 0)) {
+      this.#pending.delete(latestFor);
+      this.#pending.set(latestFor, frame);
+      this.#scheduleFlush();
+      return;
+    }
+    if (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes * 4) {
+      // Even answers cannot get through: the reader is stuck. Let it reconnect and resync.
+      this.#ws.terminate();
+      return;
+    }
+    this.#ws.send(frame);
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushTimer) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      if (this.#closed) return;
+      while (this.#pending.size > 0 && this.#ws.bufferedAmount <= this.#limits.maxBufferedBytes) {
+        const [id, frame] = this.#pending.entries().next().value as [string, string];
+        this.#pending.delete(id);
+        this.#ws.send(frame);
+      }
+      if (this.#pending.size > 0) this.#scheduleFlush();
+    }, 50);
+    this.#flushTimer.unref();
+  }
+}
+
+function toWeftError(weft: Weft, err: unknown): WeftError {
+  if (err instanceof WeftError) return err;
+  weft.logger.error('Weft: unexpected error on a live connection', err);
+  return new WeftError(500, 'handler_error', 'internal error');
+}
+
+export { CLOSE };

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
+import { serve } from '../../adapters/node/index.js';
+import { createWeft, type Weft } from '../../core/app.js';
+import { Component } from '../../core/component.js';
+import { html } from '../../core/html.js';
+import { Registry } from '../../core/registry.js';
+import { LiveTestClient, rootsIn } from '../../testing/live.js';
+
+class Cart extends Component<{ user: string; items: string[] }, { user: string }> {
+  static override events = { add: z.object({ item: z.string().max(20) }), fail: true };
+  mount() {
+    return { user: this.params.user, items: [] };
+  }
+  override groups() {
+    return [`cart-${this.state.user}`];
+  }
+  add({ item }: { item: string }) {
+    this.state.items.push(item);
+  }
+  fail() {
+    this.state.items.push('half-done');
+    throw new Error('boom');
+  }
+  override render() {
+    return html`<ul>${this.state.items.map((i) => html`<li>${i}</li>`)}</ul>`;
+  }
+}
+
+class Plain extends Component<{ n: number }> {
+  static override events = { inc: true };
+  static override live = true;
+  mount() {
+    return { n: 0 };
+  }
+  inc() {
+    this.state.n++;
+  }
+  override render() {
+    return html`<b>${this.state.n}</b>`;
+  }
+}
+
+const items = (h: string | undefined) => [...(h ?? '').matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]);
+
+describe('WebSocket transport', () => {
+  let weft: Weft;
+  let server: Server;
+  const clients: LiveTestClient[] = [];
+  const connect = async (options?: Parameters<typeof LiveTestClient.connect>[1]) => {
+    const c = await LiveTestClient.connect(server, options);
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    const registry = new Registry();
+    registry.register('cart', Cart);
+    registry.register('plain', Plain);
+    weft = createWeft({ registry, secret: 'x'.repeat(32), logger: { error() {}, warn() {} } });
+    server = await serve(weft, { port: 0, hostname: '127.0.0.1' });
+  });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await new Promise((r) => server.close(r));
+  });
+
+  it('marks live roots and signs their groups', async () => {
+    const page = await weft.render(Cart, { user: 'a' });
+    assert.match(page.html, /^<div id="cart-[^"]+" weft="cart" weft-state="[^"]+" weft-live /);
+    assert.deepEqual(page.groups, ['cart-a']);
+    assert.match((await weft.render(Plain)).html, / weft-live /);
+  });
+
+  it('runs events sent over the socket, with the state the server holds', async () => {
+    const page = await weft.render(Plain);
+    const live = await connect();
+    await live.join(page.html);
+    const [root] = rootsIn(page.html);
+    for (let i = 1; i <= 3; i++) {
+      const answer = await live.event(root!.id, 'inc');
+      assert.equal(answer.t, 'render');
+      assert.match(answer.html!, new RegExp(`<b>${i}</b>`));
+    }
+  });
+
+  it('answers a bad event with the same error codes as HTTP, and keeps the state', async () => {
+    const page = await weft.render(Cart, { user: 'e' });
+    const live = await connect();
+    await live.join(page.html);
+    const { id } = rootsIn(page.html)[0]!;
+    const unknown = await live.event(id, 'toString');
+    assert.deepEqual([unknown.t, unknown.status, unknown.code], ['error', 400, 'unknown_event']);
+    const invalid = await live.event(id, 'add', { item: 42 });
+    assert.deepEqual([invalid.status, invalid.code], [422, 'invalid_payload']);
+    const failed = await live.event(id, 'fail');
+    assert.deepEqual([failed.status, failed.code], [500, 'handler_error']);
+    const ok = await live.event(id, 'add', { item: 'hat' });
+    assert.deepEqual(items(ok.html), ['hat'], 'the failed handler changed nothing');
+  });
+
+  it('refuses events for a root that has not joined, and malformed frames', async () => {
+    const live = await connect();
+    const answer = await live.event('cart-nope', 'add', { item: 'x' });
+    assert.deepEqual([answer.status, answer.code], [409, 'not_joined']);
+    live.send('{not json');
+    assert.equal((await live.next((f) => f.t === 'error')).code, 'bad_json');
+    live.send({ t: 'dance' });
+    assert.equal((await live.next((f) => f.t === 'error')).code, 'bad_request');
+  });
+
+  it('pushes a broadcast to every member of the group and nobody else', async () => {
+    const a1 = await weft.render(Cart, { user: 'alice' });
+    const a2 = await weft.render(Cart, { user: 'alice' });
+    const b = await weft.render(Cart, { user: 'bob' });
+    const [t1, t2, t3] = [await connect(), await connect(), await connect()];
+    await t1.join(a1.html);
+    await t2.join(a2.html);
+    await t3.join(b.html);
+    await weft.broadcast('cart-alice', 'add', { item: 'socks' });
+    assert.deepEqual(items((await t1.nextRender()).html), ['socks']);
+    assert.deepEqual(items((await t2.nextRender()).html), ['socks']);
+    assert.ok(await t3.quiet(200), "bob's cart got nothing");
+  });
+
+  it('validates a broadcast payload like a browser event', async () => {
+    const page = await weft.render(Cart, { user: 'val' });
+    const live = await connect();
+    await live.join(page.html);
+    await weft.broadcast('cart-val', 'add', { item: 7 });
+    const err = await live.next((f) => f.t === 'error');
+    assert.equal(err.code, 'invalid_payload');
+    await weft.broadcast('cart-val', 'mount', {});
+    assert.equal((await live.next((f) => f.t === 'error')).code, 'unknown_event');
+  });
+
+  it('refuses a hand-crafted join that names groups', async () => {
+    const page = await weft.render(Cart, { user: 'mallory' });
+    const live = await connect();
+    const root = rootsIn(page.html)[0]!;
+    live.send({ t: 'join', ...root, groups: ['cart-alice'] });
+    const err = await live.next((f) => f.t === 'error');
+    assert.equal(err.code, 'bad_request');
+    assert.match(err.error!, /groups are decided by the server/);
+    await weft.broadcast('cart-alice', 'add', { item: 'secret' });
+    assert.ok(await live.quiet(200, (f) => f.t === 'render'));
+  });
+
+  it('refuses a join whose blob belongs to another root or is tampered with', async () => {
+    const page = await weft.render(Cart, { user: 'z' });
+    const live = await connect();
+    const root = rootsIn(page.html)[0]!;
+    live.send({ t: 'join', ...root, id: 'cart-other' });
+    assert.equal((await live.next((f) => f.t === 'error')).code, 'state_component');
+    live.send({ t: 'join', ...root, state: `${root.state.slice(0, -2)}AA` });
+    assert.equal((await live.next((f) => f.t === 'error')).code, 'state_signature');
+  });
+
+  it('does not lose a broadcast made between the render and the join', async () => {
+    const page = await weft.render(Cart, { user: 'gap' });
+    await weft.broadcast('cart-gap', 'add', { item: 'early' });
+    const live = await connect();
+    await live.join(page.html);
+    assert.deepEqual(items((await live.nextRender()).html), ['early']);
+  });
+
+  it('replays exactly what a dropped connection missed, in order', async () => {
+    const page = await weft.render(Cart, { user: 'drop' });
+    const first = await connect();
+    await first.join(page.html);
+    await weft.broadcast('cart-drop', 'add', { item: 'one' });
+    const pushed = await first.nextRender();
+    await first.close();
+    for (const item of ['two', 'three', 'four']) await weft.broadcast('cart-drop', 'add', { item });
+    const second = await connect();
+    await second.join(pushed.html!);
+    assert.deepEqual(items((await second.nextRender()).html), ['one', 'two', 'three', 'four']);
+    assert.ok(await second.quiet(150, (f) => f.t === 'render'), 'nothing twice');
+  });
+
+  it('refuses a cross-origin upgrade', async () => {
+    await assert.rejects(connect({ origin: 'http://evil.example' }), /upgrade refused: 403/);
+  });
+
+  it('closes every socket with 1001 when the server shuts down', async () => {
+    const s2 = await serve(weft, { port: 0, hostname: '127.0.0.1' });
+    const live = await LiveTestClient.connect(s2);
+    const code = new Promise<number>((r) => live.socket.once('close', (c) => r(c)));
+    s2.close();
+    assert.equal(await code, 1001);
+  });
+});

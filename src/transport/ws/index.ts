@@ -1,0 +1,167 @@
+/**
+ * @module
+ * Weft's WebSocket door: one socket per page at `weft.livePath`
+ * (`/ws/components/` by default), carrying every live root on it. Any Node
+ * server can hand a connection over with `handleUpgrade(req, socket, head)`,
+ * as with the `ws` package itself; `weft/node`'s `serve()` does it for you.
+ *
+ * Cross-site WebSocket hijacking is refused at the upgrade: a browser's
+ * `Origin` must be the page's own (or in `allowedOrigins`), as for HTTP events.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Weft } from '../../core/app.js';
+import type { ComponentContext, RequestInfo } from '../../core/component.js';
+import { WeftError } from '../../core/errors.js';
+import { checkCsrf } from '../../policy/csrf.js';
+import { CLOSE } from '../../protocol/frames.js';
+import { LiveConnection, type LiveLimits } from './connection.js';
+
+export interface LiveServerOptions extends Partial<LiveLimits> {
+  /** Values passed to components as `context.locals`, from the upgrade request. */
+  locals?: (req: IncomingMessage) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** Largest message from a browser, in bytes. Default: the app's `maxBodyBytes`. */
+  maxMessageBytes?: number;
+  /** Ping interval; a socket that misses a whole interval is dropped. Default 30 000 ms. */
+  heartbeatMs?: number;
+  /** A socket that sends nothing (not even the client's pings) for this long is closed. Default 120 000 ms. */
+  idleMs?: number;
+}
+
+export interface LiveServer {
+  /** Takes over an upgrade request for the live path; returns false (and does nothing) for any other path. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Open sockets. */
+  readonly size: number;
+  /** Closes every socket with 1001 (going away) so browsers reconnect, to another process if there is one. */
+  close(): Promise<void>;
+}
+
+interface Tracked {
+  connection: LiveConnection;
+  alive: boolean;
+  lastMessage: number;
+}
+
+function headerMap(req: IncomingMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  return out;
+}
+
+function refuse(socket: Duplex, err: WeftError): void {
+  const body = JSON.stringify(err.toJSON());
+  socket.end(
+    `HTTP/1.1 ${err.status} ${err.status === 403 ? 'Forbidden' : 'Bad Request'}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): LiveServer {
+  const limits: LiveLimits = {
+    maxRoots: options.maxRoots ?? 100,
+    messagesPerSecond: options.messagesPerSecond ?? 50,
+    maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+  };
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
+  const idleMs = options.idleMs ?? 120_000;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? weft.limits.maxBodyBytes, perMessageDeflate: false });
+  const sockets = new Map<WebSocket, Tracked>();
+
+  const heartbeat = setInterval(() => {
+    const now = Date.now();
+    for (const [ws, tracked] of sockets) {
+      if (!tracked.alive) {
+        ws.terminate();
+        continue;
+      }
+      if (now - tracked.lastMessage > idleMs) {
+        ws.close(CLOSE.idle, 'idle');
+        continue;
+      }
+      tracked.alive = false;
+      ws.ping();
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  async function accept(ws: WebSocket, req: IncomingMessage, url: URL): Promise<void> {
+    const headers = headerMap(req);
+    const request: RequestInfo = { method: 'GET', url, headers, ip: req.socket.remoteAddress ?? '' };
+    let locals: Record<string, unknown> = {};
+    try {
+      locals = (await options.locals?.(req)) ?? {};
+    } catch (err) {
+      weft.logger.error('Weft: locals() failed for a WebSocket', err);
+      ws.close(1011, 'internal error');
+      return;
+    }
+    const context: Omit<ComponentContext, 'kept'> = { request, locals };
+    const connection = new LiveConnection(weft, ws, context, limits);
+    const tracked: Tracked = { connection, alive: true, lastMessage: Date.now() };
+    sockets.set(ws, tracked);
+    ws.on('pong', () => {
+      tracked.alive = true;
+    });
+    ws.on('message', (data, isBinary) => {
+      tracked.alive = true;
+      tracked.lastMessage = Date.now();
+      if (isBinary) {
+        ws.close(1003, 'text frames only');
+        return;
+      }
+      connection.receive(data.toString());
+    });
+    ws.on('close', () => {
+      sockets.delete(ws);
+      connection.close();
+    });
+    ws.on('error', () => {
+      // A broken connection closes; 'close' above cleans up.
+    });
+  }
+
+  return {
+    get size() {
+      return sockets.size;
+    },
+    handleUpgrade(req, socket, head) {
+      const host = req.headers.host && /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host) ? req.headers.host : 'localhost';
+      let url: URL;
+      try {
+        url = new URL(`http://${host}${(req.url ?? '/').startsWith('/') ? req.url : '/'}`);
+      } catch {
+        return false;
+      }
+      if (url.pathname !== weft.livePath) return false;
+      try {
+        checkCsrf(headerMap(req), url, weft.limits);
+      } catch (err) {
+        refuse(socket, err as WeftError);
+        return true;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        void accept(ws, req, url);
+      });
+      return true;
+    },
+    async close() {
+      clearInterval(heartbeat);
+      const closing = [...sockets.keys()].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            ws.once('close', () => resolve());
+            ws.close(CLOSE.goingAway, 'server going away');
+            setTimeout(() => {
+              ws.terminate();
+              resolve();
+            }, 2000).unref();
+          }),
+      );
+      await Promise.all(closing);
+      wss.close();
+    },
+  };
+}
