@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const CLIENT_BUDGET = 3 * 1024;
+const LIVE_BUDGET = 2 * 1024;
 const clientOnly = process.argv.includes('--client');
 
 if (!clientOnly) {
@@ -22,6 +23,21 @@ await build({
   target: 'es2020',
   logLevel: 'warning',
 });
+await build({
+  entryPoints: ['src/client/live.ts'],
+  outfile: 'dist/client/weft-live.min.js',
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: 'es2020',
+  logLevel: 'warning',
+});
+const liveSize = gzipSync(readFileSync('dist/client/weft-live.min.js')).length;
+console.log(`weft live client: dist/client/weft-live.min.js ${liveSize} B gzip (budget ${LIVE_BUDGET} B)`);
+if (liveSize > LIVE_BUDGET) {
+  console.error('weft live client is over its size budget');
+  process.exit(1);
+}
 const size = gzipSync(readFileSync('dist/client/weft.min.js')).length;
 console.log(`weft client: dist/client/weft.min.js ${size} B gzip (budget ${CLIENT_BUDGET} B)`);
 if (size > CLIENT_BUDGET) {

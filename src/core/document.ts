@@ -19,7 +19,8 @@ export interface PageOptions {
 export function scripts(assetsPath = '/weft'): SafeHtml {
   return html`<script defer src="${assetsPath}/htmx.min.js"></script>
 <script defer src="${assetsPath}/idiomorph.min.js"></script>
-<script defer src="${assetsPath}/weft.min.js"></script>`;
+<script defer src="${assetsPath}/weft.min.js"></script>
+<script defer src="${assetsPath}/weft-live.min.js"></script>`;
 }
 
 export function page(options: PageOptions): SafeHtml {

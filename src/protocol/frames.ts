@@ -99,8 +99,16 @@ export function joinedFrame(id: string): string {
 }
 
 /** The same body as an HTTP error, plus the HTTP status, the root and the request it answers. */
-export function errorFrame(err: WeftError, id?: string, ref?: number): string {
-  return JSON.stringify({ t: 'error', ...(id !== undefined && { id }), ...(ref !== undefined && { ref }), status: err.status, ...err.toJSON() });
+export function errorFrame(err: WeftError, id?: string, ref?: number, join = false): string {
+  return JSON.stringify({
+    t: 'error',
+    ...(id !== undefined && { id }),
+    ...(ref !== undefined && { ref }),
+    // A refused join: the root is not live on this socket, its events go over HTTP.
+    ...(join && { join: true }),
+    status: err.status,
+    ...err.toJSON(),
+  });
 }
 
 export const PONG = '{"t":"pong"}';

@@ -59,6 +59,6 @@ describe('getAsset', () => {
 
 describe('SCRIPT_FILES', () => {
   it('lists htmx, idiomorph and Weft\'s client in load order', () => {
-    assert.deepEqual([...SCRIPT_FILES], ['htmx.min.js', 'idiomorph.min.js', 'weft.min.js']);
+    assert.deepEqual([...SCRIPT_FILES], ['htmx.min.js', 'idiomorph.min.js', 'weft.min.js', 'weft-live.min.js']);
   });
 });

@@ -21,14 +21,17 @@ const SOURCES: Record<string, () => string> = {
   'htmx.min.js': () => require.resolve('htmx.org/dist/htmx.min.js'),
   'idiomorph.min.js': () => require.resolve('idiomorph/dist/idiomorph.min.js'),
   // Built by `npm run build` (esbuild) into dist/client/. Run from dist/transport/ or src/transport/.
-  'weft.min.js': () => {
-    for (const rel of ['../client/weft.min.js', '../../dist/client/weft.min.js']) {
-      const path = fileURLToPath(new URL(rel, import.meta.url));
-      if (existsSync(path)) return path;
-    }
-    throw new Error('Weft client not built: run `npm run build`');
-  },
+  'weft.min.js': () => built('weft.min.js'),
+  'weft-live.min.js': () => built('weft-live.min.js'),
 };
+
+function built(file: string): string {
+  for (const rel of [`../client/${file}`, `../../dist/client/${file}`]) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  throw new Error('Weft client not built: run `npm run build`');
+}
 
 const cache = new Map<string, Asset>();
 
@@ -48,4 +51,4 @@ export function getAsset(file: string): Asset | undefined {
 }
 
 /** The script tags a page needs, in load order. */
-export const SCRIPT_FILES = ['htmx.min.js', 'idiomorph.min.js', 'weft.min.js'] as const;
+export const SCRIPT_FILES = ['htmx.min.js', 'idiomorph.min.js', 'weft.min.js', 'weft-live.min.js'] as const;

@@ -90,7 +90,7 @@ export class LiveConnection {
         this.#leave(frame.id);
         return;
       case 'join':
-        void this.#join(frame);
+        this.#join(frame);
         return;
       case 'event': {
         const root = this.#roots.get(frame.id);
@@ -98,7 +98,9 @@ export class LiveConnection {
           this.#send(errorFrame(new WeftError(409, 'not_joined', `root ${JSON.stringify(frame.id)} has not joined this socket`), frame.id, frame.ref));
           return;
         }
-        this.#enqueue(root, () => this.#event(root, frame));
+        this.#enqueue(root, () => this.#event(root, frame), () =>
+          this.#send(errorFrame(new WeftError(409, 'not_joined', `root ${JSON.stringify(frame.id)} is not joined to this socket`), frame.id, frame.ref)),
+        );
       }
     }
   }
@@ -120,34 +122,51 @@ export class LiveConnection {
     this.#pending.delete(id);
   }
 
-  #enqueue(root: LiveRoot, work: () => Promise<void>): void {
-    root.chain = root.chain.then(() => (root.gone || this.#closed ? undefined : work())).catch((err) => {
+  /** Queues `work` on the root's chain; `orElse` runs instead if the root has left by then. */
+  #enqueue(root: LiveRoot, work: () => Promise<void>, orElse?: () => void): void {
+    root.chain = root.chain.then(() => (root.gone || this.#closed ? orElse?.() : work())).catch((err) => {
       this.#weft.logger.error('Weft: live root work failed', err);
     });
   }
 
-  async #join(frame: JoinFrame): Promise<void> {
-    let root: LiveRoot;
-    try {
-      if (!this.#roots.has(frame.id) && this.#roots.size >= this.#limits.maxRoots) {
-        throw new WeftError(400, 'too_many_roots', `a socket may join at most ${this.#limits.maxRoots} roots`, { limit: this.#limits.maxRoots });
-      }
-      const type = lookup(this.#weft.registry, frame.name);
-      const envelope = openBlob(this.#weft, frame.name, frame.state);
-      if (envelope.id !== frame.id) {
-        throw new WeftError(400, 'state_component', `state was issued to root "${envelope.id}", not "${frame.id}"`);
-      }
-      const instance = await rebuild(this.#weft, type, envelope, {}, { ...this.#context });
-      this.#leave(frame.id);
-      root = { id: frame.id, name: frame.name, type, instance, bound: envelope.bound, leaves: new Map(), chain: Promise.resolve(), gone: false };
-      this.#roots.set(frame.id, root);
-    } catch (err) {
-      this.#send(errorFrame(toWeftError(this.#weft, err), frame.id));
+  /**
+   * Takes the root at once, so events sent right behind the join wait on its
+   * chain instead of finding no root; the rebuild is the chain's first step.
+   */
+  #join(frame: JoinFrame): void {
+    if (!this.#roots.has(frame.id) && this.#roots.size >= this.#limits.maxRoots) {
+      const err = new WeftError(400, 'too_many_roots', `a socket may join at most ${this.#limits.maxRoots} roots`, { limit: this.#limits.maxRoots });
+      this.#send(errorFrame(err, frame.id, undefined, true));
       return;
     }
-    // Subscribe first, then replay: a message published in between is both
-    // delivered and replayed, and the message id drops the second copy.
+    this.#leave(frame.id);
+    const root: LiveRoot = {
+      id: frame.id,
+      name: frame.name,
+      type: undefined as unknown as ComponentClass,
+      instance: undefined as unknown as AnyComponent,
+      bound: [],
+      leaves: new Map(),
+      chain: Promise.resolve(),
+      gone: false,
+    };
+    this.#roots.set(frame.id, root);
     this.#enqueue(root, async () => {
+      try {
+        root.type = lookup(this.#weft.registry, frame.name);
+        const envelope = openBlob(this.#weft, frame.name, frame.state);
+        if (envelope.id !== frame.id) {
+          throw new WeftError(400, 'state_component', `state was issued to root "${envelope.id}", not "${frame.id}"`);
+        }
+        root.bound = envelope.bound;
+        root.instance = await rebuild(this.#weft, root.type, envelope, {}, { ...this.#context });
+      } catch (err) {
+        this.#leave(frame.id);
+        this.#send(errorFrame(toWeftError(this.#weft, err), frame.id, undefined, true));
+        return;
+      }
+      // Subscribe first, then replay: a message published in between is both
+      // delivered and replayed, and the message id drops the second copy.
       const groups = Object.keys(getSeqs(root.instance));
       await this.#subscribe(root, groups);
       let changed = false;
