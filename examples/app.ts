@@ -2,6 +2,7 @@
  * The examples app: every example registered in one registry and served by one
  * Weft app. `npm start` serves it; the browser tests start it on a random port.
  */
+import type { IncomingMessage } from 'node:http';
 import { Component, createWeft, html, page, Registry, type Weft, type WeftOptions } from 'weft';
 import { Board } from './board/board.js';
 import { ContactRows, ContactsPage } from './contacts/contacts.js';
@@ -52,13 +53,30 @@ const SignupPage = pageOf('Sign up', Signup);
 class ProductPage extends ExamplePage<{ productId: string }> {
   protected readonly title = 'Product';
   protected override readonly heading = false;
+  // The cart beside the product is live: "Add to cart" broadcasts to the
+  // shopper's cart group, so this cart and the cart in their other tabs update.
   protected async content() {
-    return this.child(Product, { productId: this.params.productId });
+    return html`<div class="product-layout">
+<div class="product-main">${await this.child(Product, { productId: this.params.productId })}</div>
+<aside class="cart-sidebar">${await this.child(Cart)}</aside>
+</div>`;
   }
 }
 
+/**
+ * The examples have no login: a `user` cookie names the shopper (letters and
+ * digits, default "guest"), so two tabs with the same cookie share a cart.
+ */
+export function userOf(cookie: string | undefined): string {
+  const m = /(?:^|;\s*)user=([A-Za-z0-9]{1,32})(?:;|$)/.exec(cookie ?? '');
+  return m ? (m[1] as string) : 'guest';
+}
+
 /** Builds the examples app with its own registry and databases. */
-export function createExampleApp(options: WeftOptions = {}): { weft: Weft; locals: Record<string, unknown> } {
+export function createExampleApp(options: WeftOptions = {}): {
+  weft: Weft;
+  locals: (req: IncomingMessage) => Record<string, unknown>;
+} {
   const registry = new Registry();
   registry.register('index-page', IndexPage);
   registry.register('counter', Counter);
@@ -83,5 +101,6 @@ export function createExampleApp(options: WeftOptions = {}): { weft: Weft; local
   weft.view('/shop/product/:productId', ProductPage);
   weft.view('/board', BoardPage);
   weft.view('/signup', SignupPage);
-  return { weft, locals: { db: openContacts(), catalog: openCatalog() } };
+  const shared = { db: openContacts(), catalog: openCatalog() };
+  return { weft, locals: (req) => ({ ...shared, user: userOf(req.headers.cookie) }) };
 }

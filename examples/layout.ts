@@ -30,6 +30,8 @@ export const exampleStyles = html`<style>
   table { border-collapse: collapse; width: 100%; }
   th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #cbd5e1; }
   .items { padding-left: 1.2rem; }
+  .product-layout { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 2rem; }
+  html.weft-disconnected [weft-live] { opacity: .6; }
 </style>`;
 
 /**

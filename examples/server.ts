@@ -4,5 +4,5 @@ import { createExampleApp } from './app.js';
 
 const { weft, locals } = createExampleApp();
 const port = Number(process.env.PORT ?? 3000);
-await serve(weft, { port, locals: () => locals });
+await serve(weft, { port, locals });
 console.log(`Weft examples: http://localhost:${port}/`);

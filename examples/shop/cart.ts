@@ -17,8 +17,15 @@ export interface CartItem {
 }
 
 export interface CartState {
+  /** Whose cart: set at mount from the request, signed, never written by the browser. */
+  user: string;
   items: CartItem[];
   total: string;
+}
+
+/** The group of every cart a shopper has open. */
+export function cartGroup(user: string): string {
+  return `cart-${user}`;
 }
 
 const itemKey = v.object({ productId: v.pipe(v.number(), v.integer()), size: v.pipe(v.string(), v.maxLength(8)) });
@@ -35,11 +42,25 @@ export class Cart extends Component<CartState> {
     addItem: itemKey,
     removeItem: itemKey,
     setQty: v.object({ ...itemKey.entries, qty: v.pipe(v.number(), v.integer(), v.maxValue(99)) }),
+    quickAdd: itemKey,
   };
-  static override locked = ['total'];
+  static override locked = ['user', 'total'];
 
   mount(): CartState {
-    return { items: [], total: '0.00' };
+    return { user: String(this.context.locals.user ?? 'guest'), items: [], total: '0.00' };
+  }
+
+  /** Every cart of this shopper (each of their tabs) is in this group. */
+  override groups(): string[] {
+    return [cartGroup(this.state.user)];
+  }
+
+  /**
+   * The example's own add buttons tell every cart of the shopper, this one
+   * included, through the group, like the product's "Add to cart" does.
+   */
+  async quickAdd(item: { productId: number; size: string }): Promise<void> {
+    await this.broadcast(cartGroup(this.state.user), 'addItem', item);
   }
 
   recalculateTotal(): void {
@@ -87,7 +108,7 @@ ${items.length === 0 ? html`<p class="empty">Your cart is empty.</p>` : ''}
 <p class="total">Total: $${total}</p>
 <p>${QUICK_ADD.map(
       ([productId, size]) =>
-        html`<button type="button" class="add-${productId}-${size}" ${this.on('addItem', { productId, size })}>Add #${productId} (${size})</button> `,
+        html`<button type="button" class="add-${productId}-${size}" ${this.on('quickAdd', { productId, size })}>Add #${productId} (${size})</button> `,
     )}</p>`;
   }
 }

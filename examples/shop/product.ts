@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import { Component, WeftError } from 'weft';
 import { liquidRenderer } from 'weft/liquid';
+import { cartGroup } from './cart.js';
 import { findProduct, type SizeStock, sizesOf } from './catalog.js';
 
 export interface ProductState {
@@ -22,6 +23,8 @@ export interface ProductState {
   sizes: SizeStock[];
   selectedSize: string | null;
   inCart: boolean;
+  /** The shopper whose cart "Add to cart" fills. */
+  user: string;
 }
 
 export class Product extends Component<ProductState, { productId: number }> {
@@ -39,7 +42,7 @@ export class Product extends Component<ProductState, { productId: number }> {
   // bound fields take updates); locking says so where a reader looks, and keeps
   // it so if an input is added: an `updates` of selectedSize would skip
   // selectSize's stock check, and one of inCart or price the handlers altogether.
-  static override locked = ['id', 'name', 'brand', 'price', 'description', 'sizes', 'selectedSize', 'inCart'];
+  static override locked = ['id', 'name', 'brand', 'price', 'description', 'sizes', 'selectedSize', 'inCart', 'user'];
 
   mount(): ProductState {
     const db = this.context.locals.catalog as DatabaseSync;
@@ -54,6 +57,7 @@ export class Product extends Component<ProductState, { productId: number }> {
       sizes: sizesOf(db, product.id),
       selectedSize: null,
       inCart: false,
+      user: String(this.context.locals.user ?? 'guest'),
     };
   }
 
@@ -66,11 +70,14 @@ export class Product extends Component<ProductState, { productId: number }> {
     this.state.selectedSize = size;
   }
 
-  addToCart(): void {
+  async addToCart(): Promise<void> {
     if (!this.state.selectedSize) {
       this.errors.selectedSize = 'Please select a size first.';
       return;
     }
+    // Every cart this shopper has open (beside this product, in other tabs,
+    // in other server processes) handles addItem and pushes its new render.
+    await this.broadcast(cartGroup(this.state.user), 'addItem', { productId: this.state.id, size: this.state.selectedSize });
     this.state.inCart = true;
   }
 }

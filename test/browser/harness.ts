@@ -154,7 +154,7 @@ export function browserSuite(): BrowserSuite {
     if (ciFailure) throw new Error(ciFailure);
     if (skipReason) return;
     const { weft, locals } = createExampleApp({ secret: randomBytes(32).toString('base64url'), mode: 'development' });
-    server = await serve(weft, { port: 0, hostname: '127.0.0.1', locals: () => locals });
+    server = await serve(weft, { port: 0, hostname: '127.0.0.1', locals });
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, timeout: WAIT_MS * 3 });
   });

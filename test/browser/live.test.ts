@@ -1,0 +1,106 @@
+/**
+ * Live components in a real browser: the storefront's cart is in its shopper's
+ * group, so what one tab adds shows in the shopper's other tabs, pushed over
+ * the page's WebSocket, and nowhere else.
+ */
+import assert from 'node:assert/strict';
+import type { BrowserContext, Page } from 'playwright-core';
+import { browserSuite, WAIT_MS } from './harness.js';
+
+const suite = browserSuite();
+
+const CART = '[weft="cart"]';
+
+async function asUser(context: BrowserContext, user: string, origin: string): Promise<void> {
+  await context.addCookies([{ name: 'user', value: user, url: origin }]);
+}
+
+async function connected(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.documentElement.classList.contains('weft-connected'), undefined, { timeout: WAIT_MS });
+}
+
+async function cartItems(page: Page): Promise<string[]> {
+  const texts = await page.locator(`${CART} ul.items > li`).allInnerTexts();
+  return texts.map((t) => t.replace(/\+|Remove/g, '').replace(/\s+/g, ' ').trim());
+}
+
+async function waitForItems(page: Page, expected: string[]): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  let last: string[] = [];
+  while (Date.now() < deadline) {
+    last = await cartItems(page);
+    if (JSON.stringify(last) === JSON.stringify(expected)) return;
+    await page.waitForTimeout(25);
+  }
+  assert.deepEqual(last, expected);
+}
+
+suite.test("adding to the cart in one tab updates the shopper's other tab, and no one else's", async ({ page, context, url, assertClean }) => {
+  const origin = url('/');
+  await asUser(context, 'alice', origin);
+  const other = await context.browser()!.newContext();
+  await asUser(other, 'bob', origin);
+  try {
+    const tabB = await context.newPage();
+    const bob = await other.newPage();
+    await page.goto(url('/shop/product/1'));
+    await tabB.goto(url('/shop/product/1'));
+    await bob.goto(url('/shop/product/1'));
+    await Promise.all([connected(page), connected(tabB), connected(bob)]);
+
+    const size = page.locator('[weft="product"] .size-btn').filter({ hasText: /^\s*M(\s|$)/ });
+    await size.click();
+    await page.locator('[weft="product"] .size-btn.selected').waitFor();
+    await page.locator('[weft="product"] .add-to-cart').click();
+
+    await waitForItems(page, ['Linen Shirt (M) × 1 — $49.00']);
+    await waitForItems(tabB, ['Linen Shirt (M) × 1 — $49.00']);
+    assert.equal((await tabB.locator(`${CART} .total`).innerText()).trim(), 'Total: $49.00');
+    await page.waitForTimeout(200);
+    assert.deepEqual(await cartItems(bob), [], "bob's cart is untouched");
+
+    // The cart's own buttons go through the group too, over the socket.
+    await tabB.locator(`${CART} .add-42-M`).click();
+    await waitForItems(page, ['Linen Shirt (M) × 1 — $49.00', 'Merino Scarf (M) × 1 — $29.99']);
+    await waitForItems(tabB, ['Linen Shirt (M) × 1 — $49.00', 'Merino Scarf (M) × 1 — $29.99']);
+    assert.deepEqual(await cartItems(bob), []);
+    assertClean();
+  } finally {
+    await other.close();
+  }
+});
+
+suite.test('events of a live root travel over the socket once it is open', async ({ page, context, url, assertClean }) => {
+  await asUser(context, 'carol', url('/'));
+  const posts: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST') posts.push(new URL(r.url()).pathname);
+  });
+  await page.goto(url('/cart'));
+  await connected(page);
+  await page.locator(`${CART} .add-1-M`).click();
+  await waitForItems(page, ['Linen Shirt (M) × 1 — $49.00']);
+  await page.locator(CART).getByRole('button', { name: '+', exact: true }).click();
+  await waitForItems(page, ['Linen Shirt (M) × 2 — $49.00']);
+  assert.deepEqual(posts, [], 'no HTTP event requests');
+  assertClean();
+});
+
+suite.test('a dropped socket reconnects, rejoins and catches up on what it missed', async ({ page, context, url, assertClean }) => {
+  await asUser(context, 'dave', url('/'));
+  const tabB = await context.newPage();
+  await page.goto(url('/cart'));
+  await tabB.goto(url('/cart'));
+  await Promise.all([connected(page), connected(tabB)]);
+  // Take tab A offline: its socket drops; tab B keeps adding.
+  await context.setOffline(true);
+  await page.waitForFunction(() => !document.documentElement.classList.contains('weft-connected'), undefined, { timeout: WAIT_MS });
+  await context.setOffline(false);
+  await connected(tabB);
+  await tabB.locator(`${CART} .add-42-M`).click();
+  await waitForItems(tabB, ['Merino Scarf (M) × 1 — $29.99']);
+  await connected(page);
+  await waitForItems(page, ['Merino Scarf (M) × 1 — $29.99']);
+  assert.equal(await page.evaluate(() => document.documentElement.className.includes('weft-connected')), true);
+  void assertClean;
+});
