@@ -6,7 +6,12 @@
  */
 import type { Backplane, BackplaneMessage, Unsubscribe } from './types.js';
 
-export type Member = (message: BackplaneMessage) => void;
+/**
+ * A local listener. `gap` is true when the backplane lost messages it cannot
+ * replay (its connection was down too long); `message.seq` is then the head
+ * to continue from, and the member should resync (re-render) instead.
+ */
+export type Member = (message: BackplaneMessage, gap: boolean) => void;
 
 interface Topic {
   members: Set<Member>;
@@ -37,14 +42,17 @@ export class Hub {
     let entry = this.#topics.get(topic);
     if (!entry) {
       const members = new Set<Member>();
-      const ready = this.backplane.subscribe(topic, (message) => {
+      const each = (message: BackplaneMessage, gap: boolean): void => {
         for (const m of members) {
           try {
-            m(message);
+            m(message, gap);
           } catch (err) {
             this.#onError(err);
           }
         }
+      };
+      const ready = this.backplane.subscribe(topic, (message) => each(message, false), {
+        onGap: (head) => each({ topic, seq: head, data: '' }, true),
       });
       entry = { members, ready };
       this.#topics.set(topic, entry);

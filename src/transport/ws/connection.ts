@@ -178,7 +178,7 @@ export class LiveConnection {
         } else {
           // Past the buffer: what was missed cannot be replayed, so the page gets
           // a render from the state it holds, marked as up to date.
-          if (replay.head !== undefined) getSeqs(root.instance)[group] = replay.head;
+          getSeqs(root.instance)[group] = replay.head;
           changed = true;
         }
       }
@@ -190,9 +190,13 @@ export class LiveConnection {
   async #subscribe(root: LiveRoot, groups: readonly string[]): Promise<void> {
     for (const group of groups) {
       if (root.leaves.has(group)) continue;
-      const leave = await this.#weft.hub.join(groupTopic(group), (message) => {
+      const leave = await this.#weft.hub.join(groupTopic(group), (message, gap) => {
         this.#enqueue(root, async () => {
-          if (await this.#apply(root, group, message)) await this.#render(root);
+          if (gap) {
+            // Messages were lost for good: show the state the server holds, marked as caught up.
+            if (message.seq !== undefined) getSeqs(root.instance)[group] = message.seq;
+            await this.#render(root);
+          } else if (await this.#apply(root, group, message)) await this.#render(root);
         });
       });
       if (root.gone) leave();
