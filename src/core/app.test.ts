@@ -122,6 +122,8 @@ describe('createWeft', () => {
       maxBodyBytes: 1024 * 1024,
       maxDepth: 32,
       maxEvents: 10,
+      maxResponseBytes: 1024 * 1024,
+      maxChildren: 500,
       signatureFailures: { points: 10, durationSeconds: 600 },
       allowedOrigins: [],
     });
@@ -141,6 +143,8 @@ describe('createWeft', () => {
       maxBodyBytes: 10,
       maxDepth: 2,
       maxEvents: 1,
+      maxResponseBytes: 2048,
+      maxChildren: 3,
       signatureFailures: { points: 1, durationSeconds: 1 },
       allowedOrigins: ['https://a.example'],
     });
@@ -153,6 +157,8 @@ describe('createWeft', () => {
       maxBodyBytes: 10,
       maxDepth: 2,
       maxEvents: 1,
+      maxResponseBytes: 2048,
+      maxChildren: 3,
       signatureFailures: { points: 1, durationSeconds: 1 },
       allowedOrigins: ['https://a.example'],
     });

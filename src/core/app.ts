@@ -10,6 +10,7 @@ import { WeftError } from './errors.js';
 import { SafeHtml } from './html.js';
 import { childDigest, digestOf, isStateful, type LifecycleHost, mountNew, type Rendered, renderInstance, setDigest } from './lifecycle.js';
 import { Registry, registry as defaultRegistry } from './registry.js';
+import { DEFAULT_RENDER_LIMITS } from './render-record.js';
 import { placeholderRoot } from './root.js';
 import { StateCodec } from './state-codec.js';
 import { checkGroup, encodeGroupMessage, groupTopic } from './live.js';
@@ -44,6 +45,13 @@ export interface WeftOptions {
   maxDepth?: number;
   /** Most events in one request. Default 10. */
   maxEvents?: number;
+  /**
+   * Largest HTML one render may return, children included, in bytes; a bigger
+   * one is refused with 413 `response_too_large`. Default 1 MiB.
+   */
+  maxResponseBytes?: number;
+  /** Most children one component may render in one render (413 `too_many_children`). Default 500. */
+  maxChildren?: number;
   /** Bad-signature requests tolerated per client before 429. Default 10 per 600 s. */
   signatureFailures?: { points: number; durationSeconds: number };
   /** Extra origins allowed to post events (besides the request's own host). */
@@ -73,6 +81,8 @@ export interface ResolvedLimits {
   maxBodyBytes: number;
   maxDepth: number;
   maxEvents: number;
+  maxResponseBytes: number;
+  maxChildren: number;
   signatureFailures: { points: number; durationSeconds: number };
   allowedOrigins: readonly string[];
 }
@@ -145,6 +155,8 @@ export class Weft implements DispatchHost, LifecycleHost {
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
       maxDepth: options.maxDepth ?? 32,
       maxEvents: options.maxEvents ?? 10,
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_RENDER_LIMITS.maxResponseBytes,
+      maxChildren: options.maxChildren ?? DEFAULT_RENDER_LIMITS.maxChildren,
       signatureFailures: options.signatureFailures ?? { points: 10, durationSeconds: 600 },
       allowedOrigins: options.allowedOrigins ?? [],
     };

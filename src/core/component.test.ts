@@ -13,6 +13,7 @@ import {
   type TemplateContext,
 } from './component.js';
 import { html, SafeHtml } from './html.js';
+import { renderRecord } from './render-record.js';
 
 interface CounterState {
   count: number;
@@ -179,6 +180,26 @@ describe('Component', () => {
       (c.state as unknown as Record<string, unknown>).note = undefined;
       assert.match(c.bind('note').value, / value=""$/);
     });
+
+    it('records the field for the current render, which beginRender clears', () => {
+      const c = counter();
+      c.bind('note');
+      c.bind('count');
+      assert.deepEqual(renderRecord(c).bound, ['count', 'note']);
+      beginRender(c);
+      assert.deepEqual(renderRecord(c).bound, []);
+    });
+
+    it('throws in a component without events: no root would send the value back', () => {
+      const t = new Templated(init({ name: 'templated' }));
+      t.state = t.mount();
+      assert.throws(() => t.bind('title'), /"templated" declares no events, so nothing would send field "title" back/);
+      assert.deepEqual(renderRecord(t).bound, []);
+    });
+
+    it('throws for a field name that is not a string (a template can pass anything)', () => {
+      assert.throws(() => counter().bind(7 as never), /must be a string/);
+    });
   });
 
   describe('render() default', () => {
@@ -277,6 +298,28 @@ describe('Component', () => {
         beginRender(c);
         await c.child(Templated);
         assert.deepEqual(ids, [`${c.id}-_0`, `${c.id}-_0`]);
+      });
+
+      it('stop at the runtime\'s maxChildren with 413 too_many_children, before asking for the extra child', async () => {
+        const ids: string[] = [];
+        const c = counter({
+          runtime: { limits: { maxChildren: 2, maxResponseBytes: 1000 }, renderChild: async (_p, _t, _params, id) => (ids.push(id), html`<i></i>`) },
+        });
+        await c.child(Templated);
+        await c.child(Templated, {}, { key: 'k' });
+        await assert.rejects(c.child(Templated), { status: 413, code: 'too_many_children' });
+        assert.deepEqual(ids, [`${c.id}-_0`, `${c.id}-k`]);
+        beginRender(c);
+        await c.child(Templated);
+        assert.equal(ids.length, 3, 'the count is per render');
+      });
+
+      it('stop once the children\'s HTML is over the runtime\'s maxResponseBytes', async () => {
+        const c = counter({
+          runtime: { limits: { maxChildren: 100, maxResponseBytes: 10 }, renderChild: async () => html`<i>12</i>` },
+        });
+        await c.child(Templated);
+        await assert.rejects(c.child(Templated), { status: 413, code: 'response_too_large' });
       });
 
       it('refuse a key used twice in one render', async () => {

@@ -15,6 +15,7 @@
  * }
  */
 import { escapeHtml, SafeHtml } from './html.js';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits, renderRecord } from './render-record.js';
 import { type StandardSchemaV1, validate } from './schema.js';
 
 /**
@@ -73,6 +74,8 @@ export interface ComponentRuntime {
   renderChild(parent: Component<object, object>, type: ComponentClass, params: object, id: string): Promise<SafeHtml>;
   /** Delivers `event` to every live component in `group`, in every process sharing the backplane. */
   broadcast?(group: string, event: string, payload: Record<string, unknown>): Promise<void>;
+  /** Caps on one render (`maxChildren`, `maxResponseBytes`); the defaults when absent. */
+  readonly limits?: RenderLimits;
 }
 
 /** Options for {@link Component.child}. */
@@ -87,19 +90,7 @@ export interface ChildOptions {
   key?: string | number;
 }
 
-/**
- * No `-`, which joins keys into ids (so `a` + `b-c` and `a-b` + `c` cannot
- * meet), and no leading `_`, which marks positional keys.
- */
-const CHILD_KEY = /^[A-Za-z0-9][A-Za-z0-9_]{0,63}$/;
-
-/** The keys used so far in each instance's current render; reset by {@link beginRender}. */
-const childKeys = new WeakMap<object, { used: Set<string>; unkeyed: number }>();
-
-/** Called by the lifecycle before each render, so positional child keys restart at 0. */
-export function beginRender(instance: object): void {
-  childKeys.delete(instance);
-}
+export { beginRender } from './render-record.js';
 
 export interface ComponentInit<P extends object = object> {
   name: string;
@@ -253,13 +244,25 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
 
   /**
    * Binds an input to a state field: its value is sent as an update with every
-   * event from this component. Locked fields cannot be bound.
+   * event from this component. This call is what makes the field writable from
+   * the browser: the render notes it, and the fields a render bound are signed
+   * into its state blob (docs/protocol.md, P3.6). A `weft-model` attribute written
+   * by hand, or arriving through `raw()` or a child, makes nothing writable.
+   * Locked fields cannot be bound.
    */
   bind(field: keyof S & string): SafeHtml {
-    if ((this.constructor as ComponentClass).locked.includes(field)) {
+    if (typeof field !== 'string') throw new TypeError(`bind(): the field of component "${this.name}" must be a string`);
+    const type = this.constructor as ComponentClass;
+    if (Object.keys(type.events).length === 0) {
+      // Without events it has no root and no state to send back: inside another
+      // component's root its input would go out with that component's events instead.
+      throw new Error(`bind(): component "${this.name}" declares no events, so nothing would send field "${field}" back`);
+    }
+    if (type.locked.includes(field)) {
       // Every event would then fail with locked_field; say so at render time instead.
       throw new Error(`bind(): state field "${field}" of component "${this.name}" is locked`);
     }
+    renderRecord(this).bind(field);
     const value = (this.state as Record<string, unknown>)[field];
     return new SafeHtml(
       `name="${escapeHtml(field)}" weft-model="${escapeHtml(field)}" value="${escapeHtml(value == null ? '' : String(value))}"`,
@@ -295,21 +298,14 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
    * state as long as its params are unchanged (docs/protocol.md, P1.3).
    */
   async child(type: ComponentClass, params: object = {}, options: ChildOptions = {}): Promise<SafeHtml> {
-    if (!this.#runtime) throw new Error(`component "${this.name}" has no runtime to render children with`);
-    let keys = childKeys.get(this);
-    if (!keys) childKeys.set(this, (keys = { used: new Set(), unkeyed: 0 }));
-    let key: string;
-    if (options.key === undefined) {
-      key = `_${keys.unkeyed++}`;
-    } else {
-      key = String(options.key);
-      if (!CHILD_KEY.test(key)) {
-        throw new TypeError(`child(): key ${JSON.stringify(key)} of a child of "${this.name}" must match ${CHILD_KEY}`);
-      }
-    }
-    if (keys.used.has(key)) throw new Error(`child(): "${this.name}" renders two children with the key ${JSON.stringify(key)}`);
-    keys.used.add(key);
-    return this.#runtime.renderChild(this as Component<object, object>, type, params, `${this.id}-${key}`);
+    const runtime = this.#runtime;
+    if (!runtime) throw new Error(`component "${this.name}" has no runtime to render children with`);
+    const limits = runtime.limits ?? DEFAULT_RENDER_LIMITS;
+    const record = renderRecord(this);
+    const key = record.childKey(this.name, options.key, limits);
+    const out = await runtime.renderChild(this as Component<object, object>, type, params, `${this.id}-${key}`);
+    record.addChild(this.name, out.value, limits);
+    return out;
   }
 }
 

@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'not_found'
   | 'throttled'
+  | 'response_too_large'
+  | 'too_many_children'
   | 'handler_error'
   | 'render_error'
   | 'not_joined'

@@ -6,9 +6,10 @@
  * functions, so mount and render mean the same wherever they run.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { beginRender, Component, type ComponentClass, type ComponentContext, type ComponentRuntime, type Renderer } from './component.js';
+import { Component, type ComponentClass, type ComponentContext, type ComponentRuntime, type Renderer } from './component.js';
 import { WeftError } from './errors.js';
 import { renderToString, SafeHtml } from './html.js';
+import { beginRender, checkRenderSize, type RenderLimits } from './render-record.js';
 import { wrapRoot } from './root.js';
 import { validate } from './schema.js';
 import type { StateCodec } from './state-codec.js';
@@ -21,6 +22,7 @@ export const NO_MESSAGE = '0-0';
 export interface LifecycleHost extends ComponentRuntime {
   readonly codec: StateCodec;
   readonly renderer: Renderer | undefined;
+  readonly limits: RenderLimits;
   endpointFor(name: string): string;
   /** Logs and converts an unexpected error from user code into a WeftError. */
   userError(err: unknown, code: 'handler_error' | 'render_error', where: string): WeftError;
@@ -40,7 +42,7 @@ export interface Rendered {
   blob: string | undefined;
   /** The groups the component joins (empty unless it is live). */
   groups: readonly string[];
-  /** The state fields this render bound to inputs: the browser may write only these next. */
+  /** The state fields this render bound to inputs with `bind()`, sorted (P3.6). */
   bound: readonly string[];
 }
 
@@ -117,26 +119,6 @@ export function childDigest(name: string, params: unknown, parent = ''): string 
   return createHash('sha256').update(`${parent}\0${name}\0${canonicalJson(params)}`).digest('base64url').slice(0, 12);
 }
 
-const BOUND = /\sweft-model="([^"]*)"/g;
-
-/**
- * The state fields a render binds to inputs (`weft-model`, written by `bind()` or
- * by hand): the only fields the browser may then write (P3.6). Read from the
- * HTML itself, so file templates and hand-written attributes count the same.
- */
-export function boundFields(html: string): string[] {
-  if (!html.includes('weft-model=')) return [];
-  const fields = new Set<string>();
-  for (const m of html.matchAll(BOUND)) fields.add(unescapeAttribute(m[1] as string));
-  return [...fields].sort();
-}
-
-function unescapeAttribute(value: string): string {
-  return value.includes('&')
-    ? value.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
-    : value;
-}
-
 /** The digest each instance that is a child was given, from its parent's render or its blob. */
 const digests = new WeakMap<object, string>();
 
@@ -152,11 +134,13 @@ export function setDigest(instance: object, digest: string | undefined): void {
  * Renders an instance and, if it is stateful, signs its state into the root
  * element. A child's root and blob carry the digest its parent gave it (P1.3),
  * also on its own events, so every response says which parent render it fits.
+ * The blob lists the fields this render bound with `bind()` (P3.6), and the
+ * HTML is refused past `maxResponseBytes` (P4.2).
  */
 export async function renderInstance(host: LifecycleHost, instance: AnyComponent): Promise<Rendered> {
   const type = instance.constructor as ComponentClass;
   let inner: unknown;
-  beginRender(instance);
+  const record = beginRender(instance);
   try {
     if (!type.renderer && host.renderer && type.template && instance.render === Component.prototype.render) {
       // The engine escapes its own output, so what it returns is trusted markup.
@@ -169,7 +153,9 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
   }
   // Anything but SafeHtml (a plain template literal, say) is escaped, never trusted.
   const body = renderToString(inner);
-  if (!isStateful(type)) return { html: body, id: instance.id, state: instance.state, blob: undefined, groups: [], bound: [] };
+  checkRenderSize(instance.name, body, host.limits);
+  const bound = record.bound;
+  if (!isStateful(type)) return { html: body, id: instance.id, state: instance.state, blob: undefined, groups: [], bound };
   let groups: string[];
   try {
     groups = checkGroups(instance.groups(), instance.name);
@@ -182,7 +168,6 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
     for (const group of groups) seqs[group] = known[group] ?? (await host.groupHead?.(group)) ?? NO_MESSAGE;
     setSeqs(instance, seqs);
   }
-  const bound = boundFields(body);
   let blob: string;
   try {
     blob = host.codec.encode(instance.name, instance.id, instance.state, instance.params, Date.now(), {
@@ -196,12 +181,7 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
     // serialised faithfully is the component's bug, reported like a render error.
     throw host.userError(err, 'render_error', `${instance.name} state`);
   }
-  return {
-    html: wrapRoot(type.tagName, instance.name, instance.id, blob, body, digestOf(instance), groups.length > 0 || type.live === true),
-    id: instance.id,
-    state: instance.state,
-    blob,
-    groups,
-    bound,
-  };
+  const html = wrapRoot(type.tagName, instance.name, instance.id, blob, body, digestOf(instance), groups.length > 0 || type.live === true);
+  checkRenderSize(instance.name, html, host.limits);
+  return { html, id: instance.id, state: instance.state, blob, groups, bound };
 }

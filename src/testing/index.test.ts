@@ -181,6 +181,28 @@ describe('mountComponent', () => {
       assert.deepEqual(cart.state.items, []);
     });
 
+    it("takes updates only for the fields the last render bound with bind(), like the server", async () => {
+      class Signed extends Component<{ items: string[]; note: string; role: string; open: boolean }> {
+        static override events = { save: true, close: true };
+        mount() {
+          return { items: [], note: '', role: 'user', open: true };
+        }
+        save(): void {}
+        close(): void {
+          this.state.open = false;
+        }
+        override render() {
+          // Hand-written weft-model is markup, not a binding.
+          return html`<input weft-model="role">${this.state.open ? html`<input ${this.bind('note')}>` : ''}`;
+        }
+      }
+      const form = await mountComponent(Signed);
+      await assert.rejects(form.fire('save', {}, { updates: { role: 'admin' } }), isWeftError(400, 'unbound_field'));
+      await form.fire('close', {}, { updates: { note: 'last' } });
+      assert.equal(form.state.note, 'last');
+      await assert.rejects(form.fire('save', {}, { updates: { note: 'again' } }), isWeftError(400, 'unbound_field'), 'the last render bound nothing');
+    });
+
     it('exposes errors and clears them on the next event', async () => {
       const cart = await mountComponent(ShoppingCart);
       const out = await cart.fire('complain');

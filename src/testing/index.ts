@@ -15,7 +15,7 @@ import { createWeft, type Weft } from '../core/app.js';
 import { WeftError } from '../core/errors.js';
 import type { Component, ComponentClass, ComponentContext, EventName, EventPayload, Renderer, TemplateContext } from '../core/component.js';
 import { restore, runEvent } from '../core/dispatch.js';
-import { boundFields, digestOf, mountNew, renderInstance } from '../core/lifecycle.js';
+import { digestOf, mountNew, renderInstance } from '../core/lifecycle.js';
 import { Registry } from '../core/registry.js';
 import { serve } from '../adapters/node/index.js';
 
@@ -60,14 +60,17 @@ export class ComponentHarness<C extends Component<object, object>> {
   /** The HTML of the last render, root element included. */
   html: string;
   #instance: C;
+  /** The fields the last render bound with `bind()`: the only ones `updates` may write. */
+  #bound: readonly string[];
   readonly #weft: Weft;
   readonly #context: ComponentContext;
 
-  constructor(weft: Weft, instance: C, html: string) {
+  constructor(weft: Weft, instance: C, html: string, bound: readonly string[] = []) {
     this.#weft = weft;
     this.#instance = instance;
     this.#context = instance.context;
     this.html = html;
+    this.#bound = bound;
   }
 
   /** The live instance: call methods on it directly, as the seed's tests do. */
@@ -98,7 +101,7 @@ export class ComponentHarness<C extends Component<object, object>> {
     // The fields the last render bound, as the browser would have them.
     const blob = this.#weft.codec.encode(current.name, current.id, current.state, current.params, Date.now(), {
       child: digestOf(current),
-      bound: boundFields(this.html),
+      bound: this.#bound,
     });
     const next = await restore(this.#weft, current.name, blob, options.updates ?? {}, this.#context);
     await runEvent(this.#weft, next, { event, payload: (payload ?? {}) as Record<string, unknown> });
@@ -108,7 +111,9 @@ export class ComponentHarness<C extends Component<object, object>> {
 
   /** Renders again (state and signing included) and returns the HTML. */
   async render(): Promise<string> {
-    this.html = (await renderInstance(this.#weft, this.#instance)).html;
+    const rendered = await renderInstance(this.#weft, this.#instance);
+    this.html = rendered.html;
+    this.#bound = rendered.bound;
     return this.html;
   }
 }
@@ -158,7 +163,7 @@ export async function mountComponent<T extends ComponentClass>(
   });
   const instance = await mountNew(weft, target, name, (options.params ?? {}) as object, { locals: {}, ...options.context });
   const rendered = await renderInstance(weft, instance);
-  return new ComponentHarness(weft, instance as InstanceOf<T>, rendered.html);
+  return new ComponentHarness(weft, instance as InstanceOf<T>, rendered.html, rendered.bound);
 }
 
 /** The result of one request made by a {@link TestClient}. */

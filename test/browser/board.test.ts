@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import { MAX_COUNTERS } from '../../examples/board/board.js';
 import { browserSuite, nextEventResponse, settle } from './harness.js';
 
 const suite = browserSuite();
@@ -92,5 +93,17 @@ suite.test("a child's bound input is sent with the child's events, not the paren
   const sentByChild = JSON.parse((await counter).request().postData() ?? '{}') as { updates: Record<string, unknown> };
   assert.deepEqual(sentByChild.updates, { note: 'child note' });
   assert.equal(await page.locator(`${first} .echo`).innerText(), 'Saved note: child note');
+  assertClean();
+});
+
+suite.test('the board stops at its cap: the add button is disabled and says how many it holds', async ({ page, url, assertClean }) => {
+  await page.goto(url('/board'));
+  await page.locator(item(1)).waitFor();
+  for (let n = 2; n <= MAX_COUNTERS; n++) await press(page, 'board', `${BOARD} .add`);
+  assert.equal(await page.locator(`${BOARD} .board-item`).count(), MAX_COUNTERS);
+  assert.equal(await page.locator(`${BOARD} .add`).isDisabled(), true);
+  assert.equal(await page.locator(`${BOARD} .count-of`).innerText(), `${MAX_COUNTERS} of ${MAX_COUNTERS}`);
+  await press(page, 'board', `${item(1)} .remove`);
+  assert.equal(await page.locator(`${BOARD} .add`).isDisabled(), false);
   assertClean();
 });

@@ -3,7 +3,7 @@
  * (test/integration) and the wire-protocol conformance suite (test/protocol).
  */
 import { z } from 'zod';
-import { Component, createWeft, html, Registry, type Weft, type WeftOptions, WeftError } from 'weft';
+import { Component, createWeft, html, raw, Registry, type Weft, type WeftOptions, WeftError } from 'weft';
 
 /** At least 32 characters, as production requires. */
 export const SECRET = 'integration-secret-0123456789-abcdefghij';
@@ -250,6 +250,66 @@ export class Shelf extends Component<{ rows: number; label: string }> {
   }
 }
 
+/**
+ * A parent whose `role` only the server sets (P3.6). Its page holds inputs named
+ * `role` — markup through `raw()` and a child's own binding — but it binds only
+ * `note`, so only `note` is writable through its events.
+ */
+export class Account extends Component<{ role: string; note: string }> {
+  static override events = { save: true };
+
+  mount() {
+    return { role: 'user', note: '' };
+  }
+
+  save(): void {}
+
+  override async render() {
+    return html`<p class="role">${this.state.role}</p><input ${this.bind('note')}>${raw('<input weft-model="role" value="admin">')}
+${await this.child(RolePicker)}`;
+  }
+}
+
+/** A child of {@link Account} that binds a field of its own named `role`. */
+export class RolePicker extends Component<{ role: string }> {
+  static override events = { pick: true };
+
+  mount() {
+    return { role: 'guest' };
+  }
+
+  pick(): void {}
+
+  override render() {
+    return html`<select ${this.bind('role')}></select>`;
+  }
+}
+
+/** Renders as many bytes and children as it is told (P4.2); served as a view at `/flood`. */
+export class Flood extends Component<{ bytes: number; children: number }, { bytes: number; children: number }> {
+  static override events = {
+    set: z.object({ bytes: z.number().int().nonnegative().default(0), children: z.number().int().nonnegative().default(0) }),
+  };
+  static override paramsSchema = z.object({
+    bytes: z.coerce.number().int().nonnegative().default(0),
+    children: z.coerce.number().int().nonnegative().default(0),
+  });
+
+  mount() {
+    return { bytes: this.params.bytes, children: this.params.children };
+  }
+
+  set(sizes: { bytes: number; children: number }): void {
+    this.state = sizes;
+  }
+
+  override async render() {
+    const badges = [];
+    for (let i = 0; i < this.state.children; i++) badges.push(await this.child(Badge, { label: String(i) }));
+    return html`<p class="flood">${'x'.repeat(this.state.bytes)}</p>${badges}`;
+  }
+}
+
 export const registry = new Registry();
 registry.register('counter', Counter);
 registry.register('other', Other);
@@ -261,13 +321,16 @@ registry.register('fragile', Fragile);
 registry.register('broken-mount', BrokenMount);
 registry.register('row', Row);
 registry.register('shelf', Shelf);
+registry.register('account', Account);
+registry.register('role-picker', RolePicker);
+registry.register('flood', Flood);
 
 /** Names of the events {@link Counter} declares, as `allowed` lists them. */
 export const COUNTER_EVENTS = Object.keys(Counter.events);
 
 /**
  * A production app serving the fixtures, with views at `/items/:id`, `/badge`,
- * `/whoami` and `/broken-mount`. Options override the defaults.
+ * `/whoami`, `/broken-mount`, `/shelf` and `/flood`. Options override the defaults.
  */
 export function makeApp(options: WeftOptions = {}): Weft {
   const weft = createWeft({ registry, secret: SECRET, mode: 'production', logger: silent, ...options });
@@ -276,6 +339,7 @@ export function makeApp(options: WeftOptions = {}): Weft {
   weft.view('/whoami', Whoami);
   weft.view('/broken-mount', BrokenMount);
   weft.view('/shelf', Shelf);
+  weft.view('/flood', Flood);
   return weft;
 }
 

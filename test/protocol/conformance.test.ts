@@ -510,6 +510,15 @@ for (const host of hosts) {
       );
       // A field no input of the last render was bound to: the browser may not write it, locked or not.
       assert.equal(assertRefusal(await client.fire('counter', state, 'increment', {}, { big: 'x' }), 400, 'unbound_field').field, 'big');
+      // Bound means bound by this component's own render with bind(): a child's field of the
+      // same name, or weft-model markup that came through raw(), makes nothing writable.
+      const account = await weft.render('account');
+      assert.equal(account.html.match(/weft-model="role"/g)?.length, 2, 'the page does hold two role inputs');
+      assert.deepEqual(envelopeOf(account.blob as string).w, ['note']);
+      assert.equal(assertRefusal(await client.fire('account', account.blob, 'save', {}, { role: 'admin' }), 400, 'unbound_field').field, 'role');
+      const saved = await client.fire('account', account.blob, 'save', {}, { note: 'hi' });
+      assert.equal(saved.status, 200, saved.text);
+      assert.equal(textOf(saved.text, 'role'), 'user');
       for (const [field, value] of [['count', 'seven'], ['count', true], ['flag', 'maybe'], ['note', ['a']], ['count', null]] as const) {
         assertRefusal(await client.fire('counter', state, 'increment', {}, { [field]: value }), 422, 'invalid_update');
       }
@@ -659,6 +668,36 @@ for (const host of hosts) {
       }
       const example = assertRefusal(await client.fire('counter', state, 'explode'), 400, 'unknown_event');
       assert.equal(example.error, `component "counter" has no event "explode"; allowed: ${COUNTER_EVENTS.join(', ')}`);
+      await stillServes();
+    });
+
+    test('P4.2 render limits: HTML over 1 MiB → 413 response_too_large, over 500 children → 413 too_many_children; events and views', async () => {
+      const state = await freshBlob(weft, 'flood');
+      const fits = await client.fire('flood', state, 'set', { bytes: 1_000_000, children: 500 });
+      assert.equal(fits.status, 200, fits.text.slice(0, 200));
+      assert.equal(fits.text.match(/class="badge"/g)?.length, 500);
+      const large = assertRefusal(await client.fire('flood', state, 'set', { bytes: 1024 * 1024 }), 413, 'response_too_large');
+      assert.deepEqual(large, {
+        error: 'the render of component "flood" is larger than 1048576 bytes (maxResponseBytes)',
+        code: 'response_too_large',
+        limit: 1048576,
+      });
+      const many = assertRefusal(await client.fire('flood', state, 'set', { children: 501 }), 413, 'too_many_children');
+      assert.deepEqual(many, {
+        error: 'component "flood" renders more than 500 children in one render (maxChildren)',
+        code: 'too_many_children',
+        limit: 500,
+      });
+      assertRefusal(await client.get('/flood?bytes=1048577'), 413, 'response_too_large');
+      assertRefusal(await client.get('/flood?children=501'), 413, 'too_many_children');
+      // The state the browser still holds keeps working.
+      assert.equal((await client.fire('flood', state, 'set', { bytes: 10 })).status, 200);
+      // Both limits are options of the app.
+      const tight = await start(makeApp({ ...DEFAULTS_BUT_THROTTLE, maxResponseBytes: 2000, maxChildren: 2 }));
+      const tightState = await freshBlob(weft, 'flood');
+      assert.equal((await tight.fire('flood', tightState, 'set', { bytes: 1000, children: 2 })).status, 200);
+      assertRefusal(await tight.fire('flood', tightState, 'set', { bytes: 2000 }), 413, 'response_too_large');
+      assertRefusal(await tight.fire('flood', tightState, 'set', { children: 3 }), 413, 'too_many_children');
       await stillServes();
     });
 

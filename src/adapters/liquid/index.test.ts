@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { z } from 'zod';
 import { Component, type ComponentInit } from '../../core/component.js';
-import { mountComponent } from '../../testing/index.js';
+import { isWeftError, mountComponent } from '../../testing/index.js';
 import { liquidRenderer } from './index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'weft-liquid-'));
@@ -24,6 +24,11 @@ const templates: Record<string, string> = {
   'on-outside.liquid': '<button {% on "increment" %}>x</button>',
   'partial.liquid': '<div>{% render "item", name: state.note %}</div>',
   'item.liquid': '<i>{{ name }}</i>',
+  'bind.liquid': '<input class="note" {% bind "note" %}><input {% bind field %}>',
+  'bind-note.liquid': '<input {% bind "note" %}>',
+  'bind-empty.liquid': '<input {% bind %}>',
+  // weft-model written by hand and arriving in a `| raw` value: neither is a binding.
+  'form.liquid': '<input weft-model="count">{{ state.markup | raw }}<input {% bind "note" %}><p class="note">{{ state.note }}</p>',
 };
 for (const [file, text] of Object.entries(templates)) writeFileSync(join(root, file), text);
 
@@ -121,6 +126,45 @@ describe('liquidRenderer', () => {
 
     it('throws outside a component template', async () => {
       await assert.rejects(renderer.engine.renderFile('on-outside.liquid', { state: {} }), /outside a component template/);
+    });
+  });
+
+  describe('{% bind %}', () => {
+    it('writes the same attributes as component.bind(), the field a literal or a variable', async () => {
+      const c = instance({ count: 4, note: 'a"b' });
+      const ctx = { ...c.templateContext(), field: 'count' };
+      const out = await renderer.render('bind.liquid', ctx);
+      assert.equal(out, `<input class="note" ${c.bind('note').value}><input ${c.bind('count').value}>`);
+      assert.match(out, /name="note" weft-model="note" value="a&quot;b"/);
+    });
+
+    it('throws outside a component template, and without a field', async () => {
+      await assert.rejects(renderer.engine.renderFile('bind-note.liquid', { state: {} }), /\{% bind %\} used outside a component template/);
+      await assert.rejects(renderer.engine.renderFile('bind-empty.liquid', { state: {} }), /needs a field name/);
+    });
+
+    it('throws for a locked field, like bind()', async () => {
+      class Locked extends LiquidCounter {
+        static override locked = ['note'];
+        static override template = 'bind-note.liquid';
+      }
+      await assert.rejects(mountComponent(Locked, { name: 'locked' }), /state field "note" of component "locked" is locked/);
+    });
+
+    it('is the only thing that makes a field writable: not weft-model by hand or through | raw', async () => {
+      class LiquidForm extends Component<{ count: number; note: string; markup: string }> {
+        static override events = { save: true };
+        static override template = 'form.liquid';
+        static override renderer = renderer;
+        mount() {
+          return { count: 0, note: '', markup: '<input weft-model="count" name="count">' };
+        }
+        save(): void {}
+      }
+      const form = await mountComponent(LiquidForm, { name: 'liquid-form' });
+      assert.equal(form.html.match(/weft-model="count"/g)?.length, 2, 'both smuggled inputs are in the page');
+      await assert.rejects(form.fire('save', {}, { updates: { count: 99 } }), isWeftError(400, 'unbound_field'));
+      assert.match(await form.fire('save', {}, { updates: { note: 'kept' } }), /<p class="note">kept<\/p>/);
     });
   });
 

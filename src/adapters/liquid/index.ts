@@ -3,7 +3,9 @@
  * File templates with LiquidJS, the seed's `template_name` for Weft. Output is
  * HTML-escaped by default (`outputEscape: 'escape'`); use `| raw` for trusted HTML.
  * The `{% on "event", key: value %}` tag writes the same attributes as
- * `Component.on()`.
+ * `Component.on()`, and `{% bind "field" %}` the same as `Component.bind()`: it is
+ * the template's way to make a state field writable from the browser (a
+ * `weft-model` attribute written by hand, or in a `| raw` value, is not).
  *
  * @example
  * class Product extends Component<State> {
@@ -11,6 +13,7 @@
  *   static renderer = liquidRenderer({ root: 'templates' });
  * }
  * // product.liquid: <button {% on "selectSize", size: option.size %}>{{ option.size }}</button>
+ * //                 <input type="text" {% bind "note" %}>
  */
 import { Liquid, type LiquidOptions, Tag, type TagToken, type Context, Hash, type Emitter, type TopLevelToken, type Liquid as LiquidEngine } from 'liquidjs';
 import type { Renderer, TemplateContext } from '../../core/component.js';
@@ -32,9 +35,30 @@ class OnTag extends Tag {
   *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
     const event = (yield this.liquid.evalValue(this.#event, ctx)) as string;
     const payload = (yield this.#hash.render(ctx)) as Record<string, unknown>;
-    const component = (ctx.getSync(['component']) as TemplateContext['component'] | undefined);
-    if (!component) throw new Error('{% on %} used outside a component template');
-    emitter.write(component.on(event as never, payload as never).value);
+    emitter.write(componentOf(ctx, 'on').on(event as never, payload as never).value);
+  }
+}
+
+/** The component a template renders, for the tags that write its attributes. */
+function componentOf(ctx: Context, tag: string): TemplateContext['component'] {
+  const component = ctx.getSync(['component']) as TemplateContext['component'] | undefined;
+  if (!component) throw new Error(`{% ${tag} %} used outside a component template`);
+  return component;
+}
+
+/** `{% bind "field" %}` (or a variable): `Component.bind()`, recorded for this render like it. */
+class BindTag extends Tag {
+  readonly #field: string;
+
+  constructor(token: TagToken, remain: TopLevelToken[], liquid: LiquidEngine) {
+    super(token, remain, liquid);
+    this.#field = this.tokenizer.readValue()?.getText() ?? '';
+    if (this.#field === '') throw new Error('{% bind %} needs a field name, e.g. {% bind "note" %}');
+  }
+
+  *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
+    const field = (yield this.liquid.evalValue(this.#field, ctx)) as unknown;
+    emitter.write(componentOf(ctx, 'bind').bind(field as never).value);
   }
 }
 
@@ -42,6 +66,7 @@ class OnTag extends Tag {
 export function liquidRenderer(options: LiquidRendererOptions = {}): Renderer & { engine: Liquid } {
   const engine = new Liquid({ outputEscape: 'escape', extname: '.liquid', cache: true, ...options });
   engine.registerTag('on', OnTag);
+  engine.registerTag('bind', BindTag);
   return {
     engine,
     render(template: string, context: TemplateContext): Promise<string> {
