@@ -14,7 +14,7 @@ function mountCart() {
 describe('Cart', () => {
   it('mounts empty', async () => {
     const cart = await mountCart();
-    assert.deepEqual(cart.state, { items: [], total: '0.00' });
+    assert.deepEqual(cart.state, { user: 'guest', items: [], total: '0.00' });
     assert.match(cart.html, /Your cart is empty\./);
     assert.match(cart.html, /Total: \$0\.00/);
   });
@@ -147,7 +147,7 @@ describe('Cart', () => {
     const out = await cart.fire('addItem', { productId: 42, size: 'M' });
     assert.ok(out.includes(cart.instance.on('setQty', { productId: 42, size: 'M', qty: 2 }).value));
     assert.ok(out.includes(cart.instance.on('removeItem', { productId: 42, size: 'M' }).value));
-    assert.ok(out.includes(cart.instance.on('addItem', { productId: 1, size: 'M' }).value));
+    assert.ok(out.includes(cart.instance.on('quickAdd', { productId: 1, size: 'M' }).value));
   });
 
   it('total is locked', async () => {

@@ -10,14 +10,15 @@ function indexOf(text: string, part: string): number {
 }
 
 describe('scripts', () => {
-  it('defaults to /weft and lists the three scripts in load order, deferred', () => {
+  it('defaults to /weft and lists the four scripts in load order, deferred', () => {
     const out = scripts();
     assert.ok(out instanceof SafeHtml);
     assert.equal(
       out.value,
       '<script defer src="/weft/htmx.min.js"></script>\n' +
         '<script defer src="/weft/idiomorph.min.js"></script>\n' +
-        '<script defer src="/weft/weft.min.js"></script>',
+        '<script defer src="/weft/weft.min.js"></script>\n' +
+        '<script defer src="/weft/weft-live.min.js"></script>',
     );
   });
 

@@ -34,7 +34,7 @@ describe('getAsset', () => {
 
   it('gives each file its own ETag', () => {
     const etags = new Set(SCRIPT_FILES.map((file) => getAsset(file)?.etag));
-    assert.equal(etags.size, 3);
+    assert.equal(etags.size, SCRIPT_FILES.length);
   });
 
   it('returns undefined for unknown names and path tricks', () => {
