@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'too_many_events'
   | 'unsupported_media_type'
   | 'csrf'
+  | 'bad_host'
   | 'state_missing'
   | 'state_malformed'
   | 'state_signature'
@@ -31,6 +32,7 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'not_found'
   | 'throttled'
+  | 'busy'
   | 'handler_error'
   | 'render_error';
 
