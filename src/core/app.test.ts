@@ -124,6 +124,8 @@ describe('createWeft', () => {
       maxEvents: 10,
       signatureFailures: { points: 10, durationSeconds: 600 },
       allowedOrigins: [],
+      allowedHosts: undefined,
+      clientAddress: undefined,
     });
     assert.equal(weft.codec.maxAgeSeconds, 86_400);
     assert.equal(weft.codec.maxStateBytes, 65_536);
@@ -143,6 +145,8 @@ describe('createWeft', () => {
       maxEvents: 1,
       signatureFailures: { points: 1, durationSeconds: 1 },
       allowedOrigins: ['https://a.example'],
+      allowedHosts: ['a.example'],
+      clientAddress: { trustedProxies: 2 },
     });
     assert.equal(weft.basePath, '/live');
     assert.equal(weft.assetsPath, '/static');
@@ -155,6 +159,8 @@ describe('createWeft', () => {
       maxEvents: 1,
       signatureFailures: { points: 1, durationSeconds: 1 },
       allowedOrigins: ['https://a.example'],
+      allowedHosts: ['a.example'],
+      clientAddress: { trustedProxies: 2 },
     });
   });
 
