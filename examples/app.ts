@@ -11,7 +11,8 @@ import { Cart } from './shop/cart.js';
 import { Product } from './shop/product.js';
 import { Signup } from './signup/signup.js';
 import { openCatalog } from './shop/catalog.js';
-import { ExamplePage, exampleStyles, pageOf } from './layout.js';
+import { cspNonce, ExamplePage, exampleStyles, pageOf } from './layout.js';
+import { stylesheetFallback } from './stylesheet.js';
 
 class IndexPage extends Component<Record<string, never>> {
   mount() {
@@ -20,6 +21,7 @@ class IndexPage extends Component<Record<string, never>> {
   override render() {
     return page({
       head: exampleStyles,
+      nonce: cspNonce(this.context.locals),
       title: 'Weft examples',
       body: html`<main>
 <h1>Weft examples</h1>
@@ -57,8 +59,11 @@ class ProductPage extends ExamplePage<{ productId: string }> {
   }
 }
 
-/** Builds the examples app with its own registry and databases. */
-export function createExampleApp(options: WeftOptions = {}): { weft: Weft; locals: Record<string, unknown> } {
+/**
+ * Builds the examples app with its own registry and databases. Serve it with
+ * `locals` and with `fallback` (which serves the stylesheet).
+ */
+export function createExampleApp(options: WeftOptions = {}): { weft: Weft; locals: Record<string, unknown>; fallback: typeof stylesheetFallback } {
   const registry = new Registry();
   registry.register('index-page', IndexPage);
   registry.register('counter', Counter);
@@ -83,5 +88,5 @@ export function createExampleApp(options: WeftOptions = {}): { weft: Weft; local
   weft.view('/shop/product/:productId', ProductPage);
   weft.view('/board', BoardPage);
   weft.view('/signup', SignupPage);
-  return { weft, locals: { db: openContacts(), catalog: openCatalog() } };
+  return { weft, locals: { db: openContacts(), catalog: openCatalog() }, fallback: stylesheetFallback };
 }

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'too_many_events'
   | 'unsupported_media_type'
   | 'csrf'
+  | 'bad_host'
   | 'state_missing'
   | 'state_malformed'
   | 'state_signature'
@@ -33,6 +34,7 @@ export type ErrorCode =
   | 'throttled'
   | 'response_too_large'
   | 'too_many_children'
+  | 'busy'
   | 'handler_error'
   | 'render_error';
 
