@@ -40,7 +40,7 @@ class List extends Component<{ title: string; rows: number }> {
 const registry = new Registry();
 registry.register('row', Row);
 registry.register('list', List);
-const weft = createWeft({ registry, secret: 'bench-secret-bench-secret-bench-secret!!', mode: 'production' });
+const weft = createWeft({ registry, secret: 'bench-secret-bench-secret-bench-secret!!', mode: 'production', allowedHosts: ['localhost'] });
 const handle = createHttpHandler(weft);
 const first = await weft.render('list');
 const children = Object.fromEntries(

@@ -26,7 +26,7 @@ class Counter extends Component<{ count: number; items: typeof ITEMS }> {
 export async function weftCounter(): Promise<{ weft: Weft; body: string }> {
   const registry = new Registry();
   registry.register('counter', Counter);
-  const weft = createWeft({ registry, secret: SECRET, mode: 'production' });
+  const weft = createWeft({ registry, secret: SECRET, mode: 'production', allowedHosts: ['localhost', '127.0.0.1'] });
   const first = await weft.render('counter');
   return { weft, body: JSON.stringify({ event: 'increment', payload: {}, state: first.blob }) };
 }

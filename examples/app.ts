@@ -12,7 +12,8 @@ import { Cart } from './shop/cart.js';
 import { Product } from './shop/product.js';
 import { Signup } from './signup/signup.js';
 import { openCatalog } from './shop/catalog.js';
-import { ExamplePage, exampleStyles, pageOf } from './layout.js';
+import { cspNonce, ExamplePage, exampleStyles, pageOf } from './layout.js';
+import { stylesheetFallback } from './stylesheet.js';
 
 class IndexPage extends Component<Record<string, never>> {
   mount() {
@@ -21,6 +22,7 @@ class IndexPage extends Component<Record<string, never>> {
   override render() {
     return page({
       head: exampleStyles,
+      nonce: cspNonce(this.context.locals),
       title: 'Weft examples',
       body: html`<main>
 <h1>Weft examples</h1>
@@ -64,6 +66,7 @@ class ProductPage extends ExamplePage<{ productId: string }> {
 }
 
 /**
+/**
  * The examples have no login: a `user` cookie names the shopper (letters and
  * digits, default "guest"), so two tabs with the same cookie share a cart.
  */
@@ -72,10 +75,14 @@ export function userOf(cookie: string | undefined): string {
   return m ? (m[1] as string) : 'guest';
 }
 
-/** Builds the examples app with its own registry and databases. */
+/**
+ * Builds the examples app with its own registry and databases. Serve it with
+ * `locals` and with `fallback` (which serves the stylesheet).
+ */
 export function createExampleApp(options: WeftOptions = {}): {
   weft: Weft;
   locals: (req: IncomingMessage) => Record<string, unknown>;
+  fallback: typeof stylesheetFallback;
 } {
   const registry = new Registry();
   registry.register('index-page', IndexPage);
@@ -102,5 +109,5 @@ export function createExampleApp(options: WeftOptions = {}): {
   weft.view('/board', BoardPage);
   weft.view('/signup', SignupPage);
   const shared = { db: openContacts(), catalog: openCatalog() };
-  return { weft, locals: (req) => ({ ...shared, user: userOf(req.headers.cookie) }) };
+  return { weft, locals: (req) => ({ ...shared, user: userOf(req.headers.cookie) }), fallback: stylesheetFallback };
 }

@@ -3,36 +3,19 @@
  * example (title, link back to the index, heading).
  */
 import { Component, type ComponentClass, html, page, type SafeHtml } from 'weft';
+import { STYLESHEET_PATH } from './stylesheet.js';
+
+/** Passed to `page({ head })`: the examples' stylesheet, a file (no inline style). */
+export const exampleStyles = html`<link rel="stylesheet" href="${STYLESHEET_PATH}">`;
 
 /**
- * Passed to `page({ head })`. Kept inline so the examples need no static-file
- * route; a component that owns its CSS would ship it with the component instead.
+ * The Content-Security-Policy nonce the host made for this response, if its
+ * policy uses one: the host puts it in `locals.cspNonce`, and `page()` writes it
+ * on the script tags.
  */
-export const exampleStyles = html`<style>
-  :root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
-  body { margin: 0; }
-  main { max-width: 44rem; margin: 2rem auto; padding: 0 1rem; }
-  a { color: #2563eb; }
-  button { font: inherit; padding: .3rem .8rem; border-radius: .4rem; border: 1px solid #94a3b8; background: Canvas; color: CanvasText; cursor: pointer; }
-  button:hover:not(:disabled) { border-color: #2563eb; }
-  button:disabled { opacity: .45; cursor: not-allowed; }
-  input[type=text] { font: inherit; padding: .25rem .5rem; border: 1px solid #94a3b8; border-radius: .4rem; }
-  button.primary, button.add-to-cart:not(:disabled) { background: #2563eb; border-color: #2563eb; color: white; }
-  button.selected { outline: 2px solid #2563eb; outline-offset: 1px; }
-  .htmx-request { opacity: .7; transition: opacity .2s; }
-  [weft-error] { outline: 2px solid #b91c1c; outline-offset: 4px; }
-  .sizes { display: flex; gap: .5rem; margin: 1rem 0; }
-  .low-stock { display: block; font-size: .75rem; color: #b45309; }
-  .error { color: #b91c1c; }
-  .brand, .description { color: GrayText; margin: 0; }
-  .price { font-size: 1.25rem; font-weight: 600; }
-  output.count { font-size: 2rem; font-weight: 600; }
-  table { border-collapse: collapse; width: 100%; }
-  th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #cbd5e1; }
-  .items { padding-left: 1.2rem; }
-  .product-layout { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 2rem; }
-  html.weft-disconnected [weft-live] { opacity: .6; }
-</style>`;
+export function cspNonce(locals: Record<string, unknown>): string | undefined {
+  return typeof locals.cspNonce === 'string' ? locals.cspNonce : undefined;
+}
 
 /**
  * A page that shows one example. Pages declare no events, so they render bare
@@ -54,6 +37,7 @@ export abstract class ExamplePage<P extends object = Record<string, never>> exte
   override async render() {
     return page({
       head: exampleStyles,
+      nonce: cspNonce(this.context.locals),
       title: this.title,
       body: html`<main>
 <p><a href="/">← Examples</a></p>

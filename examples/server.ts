@@ -2,7 +2,7 @@
 import { serve } from 'weft/node';
 import { createExampleApp } from './app.js';
 
-const { weft, locals } = createExampleApp();
+const { weft, locals, fallback } = createExampleApp();
 const port = Number(process.env.PORT ?? 3000);
-await serve(weft, { port, locals });
+await serve(weft, { port, locals, fallback });
 console.log(`Weft examples: http://localhost:${port}/`);

@@ -24,7 +24,7 @@ export {
   type TemplateContext,
 } from './core/component.js';
 export { type EventCall, type EventRequest } from './core/dispatch.js';
-export { page, scripts, type PageOptions } from './core/document.js';
+export { page, scripts, type PageOptions, type ScriptOptions } from './core/document.js';
 export { type ErrorCode, WeftError } from './core/errors.js';
 export { attrs, escapeHtml, html, type Interpolation, raw, SafeHtml } from './core/html.js';
 export { type Rendered } from './core/lifecycle.js';

@@ -65,7 +65,7 @@ describe('Board', () => {
   });
 
   it('stays capped over HTTP, however many addCounter events a request carries', async () => {
-    const { weft } = createExampleApp({ secret: 'board-test-secret-0123456789abcdefghij', mode: 'production' });
+    const { weft } = createExampleApp({ secret: 'board-test-secret-0123456789abcdefghij', mode: 'production', allowedHosts: ['127.0.0.1', 'localhost'] });
     const client = await createTestClient(weft);
     try {
       const page = await client.get('/board');

@@ -126,6 +126,8 @@ describe('createWeft', () => {
       maxChildren: 500,
       signatureFailures: { points: 10, durationSeconds: 600 },
       allowedOrigins: [],
+      allowedHosts: undefined,
+      clientAddress: undefined,
     });
     assert.equal(weft.codec.maxAgeSeconds, 86_400);
     assert.equal(weft.codec.maxStateBytes, 65_536);
@@ -147,6 +149,8 @@ describe('createWeft', () => {
       maxChildren: 3,
       signatureFailures: { points: 1, durationSeconds: 1 },
       allowedOrigins: ['https://a.example'],
+      allowedHosts: ['a.example'],
+      clientAddress: { trustedProxies: 2 },
     });
     assert.equal(weft.basePath, '/live');
     assert.equal(weft.assetsPath, '/static');
@@ -161,6 +165,8 @@ describe('createWeft', () => {
       maxChildren: 3,
       signatureFailures: { points: 1, durationSeconds: 1 },
       allowedOrigins: ['https://a.example'],
+      allowedHosts: ['a.example'],
+      clientAddress: { trustedProxies: 2 },
     });
   });
 

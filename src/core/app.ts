@@ -4,7 +4,7 @@
  * limits together. Host adapters (`weft/node`, `weft/express`, `weft/fetch`) wrap it.
  */
 import { randomBytes } from 'node:crypto';
-import type { Component, ComponentClass, ComponentContext, Renderer } from './component.js';
+import type { Component, ComponentClass, ComponentContext, Renderer, RequestInfo } from './component.js';
 import { dispatch, type DispatchHost, type EventRequest, lookup } from './dispatch.js';
 import { WeftError } from './errors.js';
 import { SafeHtml } from './html.js';
@@ -54,8 +54,23 @@ export interface WeftOptions {
   maxChildren?: number;
   /** Bad-signature requests tolerated per client before 429. Default 10 per 600 s. */
   signatureFailures?: { points: number; durationSeconds: number };
-  /** Extra origins allowed to post events (besides the request's own host). */
+  /** Extra origins allowed to post events (besides the request's own origin). */
   allowedOrigins?: readonly string[];
+  /**
+   * Host names this app answers to; any other `Host` header gets 400 `bad_host`
+   * (this stops DNS rebinding). Entries: `shop.example.com`, `.example.com` (it and
+   * its subdomains), an IP address, or `*` (any: only when a proxy in front already
+   * checks the host). Ports are not compared. Development default: `localhost`,
+   * `*.localhost` and loopback addresses. Production has no default: serving
+   * HTTP without it refuses to start.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * How the client address is found behind proxies (see {@link ClientAddressOption});
+   * throttles are keyed by it and components see it as `context.request.ip`.
+   * Default: the socket address, `X-Forwarded-For` ignored.
+   */
+  clientAddress?: ClientAddressOption;
   /** Where errors from user code are logged. Default `console`. */
   logger?: Pick<Console, 'error' | 'warn'>;
   /**
@@ -85,7 +100,25 @@ export interface ResolvedLimits {
   maxChildren: number;
   signatureFailures: { points: number; durationSeconds: number };
   allowedOrigins: readonly string[];
+  allowedHosts: readonly string[] | undefined;
+  clientAddress: ClientAddressOption | undefined;
 }
+
+/**
+ * How the client address is found (the `clientAddress` option):
+ *
+ * - not set (the default): the socket's address. Right when browsers connect
+ *   to the app directly; `X-Forwarded-For` is ignored, so a client cannot choose
+ *   its own address by sending it.
+ * - `{ trustedProxies: n }`: the app is reached only through `n` proxies, each
+ *   appending the address it saw to `X-Forwarded-For`; the client is the entry
+ *   `n` from the right. `X-Forwarded-Proto` is read the same way.
+ * - a function: your platform's own rule, e.g.
+ *   `(request) => request.headers['fly-client-ip'] ?? request.ip`. It gets the
+ *   request with `ip` set to the socket's address. `X-Forwarded-Proto` is then
+ *   trusted as the nearest proxy set it (its last entry).
+ */
+export type ClientAddressOption = { trustedProxies: number } | ((request: RequestInfo) => string);
 
 const MIN_SECRET_LENGTH = 32;
 
@@ -159,6 +192,8 @@ export class Weft implements DispatchHost, LifecycleHost {
       maxChildren: options.maxChildren ?? DEFAULT_RENDER_LIMITS.maxChildren,
       signatureFailures: options.signatureFailures ?? { points: 10, durationSeconds: 600 },
       allowedOrigins: options.allowedOrigins ?? [],
+      allowedHosts: options.allowedHosts,
+      clientAddress: options.clientAddress,
     };
   }
 

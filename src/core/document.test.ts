@@ -9,21 +9,55 @@ function indexOf(text: string, part: string): number {
   return i;
 }
 
+/** The JSON htmx reads from `<meta name="htmx-config">`, as a browser would decode the attribute. */
+function htmxConfigOf(text: string): Record<string, unknown> {
+  const content = /<meta name="htmx-config" content="([^"]*)">/.exec(text)?.[1];
+  assert.ok(content !== undefined, `no htmx-config meta in ${text}`);
+  const decoded = content
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
+  return JSON.parse(decoded) as Record<string, unknown>;
+}
+
 describe('scripts', () => {
-  it('defaults to /weft and lists the four scripts in load order, deferred', () => {
+  it('defaults to /weft: the htmx config meta, then the four scripts in load order, deferred', () => {
     const out = scripts();
     assert.ok(out instanceof SafeHtml);
     assert.equal(
       out.value,
-      '<script defer src="/weft/htmx.min.js"></script>\n' +
+      '<meta name="htmx-config" content="{&quot;includeIndicatorStyles&quot;:false}">\n' +
+        '<script defer src="/weft/htmx.min.js"></script>\n' +
         '<script defer src="/weft/idiomorph.min.js"></script>\n' +
         '<script defer src="/weft/weft.min.js"></script>\n' +
         '<script defer src="/weft/weft-live.min.js"></script>',
     );
   });
 
+  it('turns htmx\'s inline indicator <style> off, which a strict style-src would refuse', () => {
+    assert.deepEqual(htmxConfigOf(scripts().value), { includeIndicatorStyles: false });
+    assert.ok(!scripts().value.includes('<style'));
+  });
+
+  it('merges the app\'s htmx settings into the one meta htmx reads', () => {
+    const out = scripts({ htmxConfig: { defaultSwapStyle: 'outerHTML', includeIndicatorStyles: true, note: '"><script>' } }).value;
+    assert.equal(out.match(/htmx-config/g)?.length, 1);
+    assert.deepEqual(htmxConfigOf(out), { includeIndicatorStyles: true, defaultSwapStyle: 'outerHTML', note: '"><script>' });
+    assert.ok(!out.includes('"><script>'), out);
+  });
+
+  it('puts a CSP nonce on every script tag, escaped', () => {
+    const out = scripts({ nonce: 'r4nd0m+/=' }).value;
+    assert.equal(out.match(/<script defer src="[^"]+" nonce="r4nd0m\+\/="><\/script>/g)?.length, 3, out);
+    assert.match(scripts({ nonce: 'a"b' }).value, /nonce="a&quot;b"/);
+    assert.ok(!scripts().value.includes('nonce'));
+  });
+
   it('uses the given assets path, escaped', () => {
     assert.match(scripts('/static').value, /src="\/static\/htmx\.min\.js"/);
+    assert.match(scripts({ assetsPath: '/static' }).value, /src="\/static\/weft\.min\.js"/);
     const out = scripts('/a"><script>x</script>').value;
     assert.ok(!out.includes('"><script>x'), out);
     assert.match(out, /src="\/a&quot;&gt;&lt;script&gt;x&lt;\/script&gt;\/htmx\.min\.js"/);
@@ -64,6 +98,12 @@ describe('page', () => {
     assert.match(text, /src="\/weft\/htmx\.min\.js"/);
     assert.ok(!text.includes('undefined'), text);
     assert.match(text, /<\/script>\n\n<\/head>/);
+  });
+
+  it('passes the nonce and htmx settings on to the scripts', () => {
+    const text = page({ title: 't', body: html``, nonce: 'n0nce', htmxConfig: { timeout: 5000 } }).value;
+    assert.equal(text.match(/nonce="n0nce"/g)?.length, 3);
+    assert.deepEqual(htmxConfigOf(text), { includeIndicatorStyles: false, timeout: 5000 });
   });
 
   it('sets and escapes lang', () => {

@@ -2,25 +2,59 @@
  * @module
  * A minimal full HTML document with the scripts Weft needs, for pages and views
  * that are not embedded in another framework's layout.
+ *
+ * Both work under a strict Content-Security-Policy: they write no inline script
+ * or style, and htmx's own inline indicator `<style>` is turned off (it would
+ * need `style-src 'unsafe-inline'`). If you use htmx's `htmx-indicator` class,
+ * put its two rules in your stylesheet:
+ *
+ *     .htmx-indicator { opacity: 0 }
+ *     .htmx-request .htmx-indicator, .htmx-request.htmx-indicator { opacity: 1; transition: opacity 200ms ease-in }
  */
 import { html, type SafeHtml } from './html.js';
 
-export interface PageOptions {
-  title: string;
-  body: SafeHtml;
-  /** Extra trusted markup for `<head>` (styles, meta). */
-  head?: SafeHtml;
+export interface ScriptOptions {
   /** Must match the app's `assetsPath`. Default `/weft`. */
   assetsPath?: string;
+  /**
+   * The nonce of your Content-Security-Policy (`script-src 'nonce-…'`, with or
+   * without `'strict-dynamic'`), put on each script tag. Make a fresh random one
+   * for every response, and send the same value in that response's header.
+   */
+  nonce?: string;
+  /**
+   * htmx settings, written as `<meta name="htmx-config">` over Weft's default
+   * `{ includeIndicatorStyles: false }`. htmx reads only the first such meta, so
+   * put yours here rather than in a second one.
+   */
+  htmxConfig?: Record<string, unknown>;
+}
+
+export interface PageOptions extends ScriptOptions {
+  title: string;
+  body: SafeHtml;
+  /** Extra trusted markup for `<head>` (stylesheets, meta). */
+  head?: SafeHtml;
   lang?: string;
 }
 
-/** The `<script>` tags for htmx, idiomorph and Weft's client. Put them in `<head>` with `defer`. */
-export function scripts(assetsPath = '/weft'): SafeHtml {
-  return html`<script defer src="${assetsPath}/htmx.min.js"></script>
-<script defer src="${assetsPath}/idiomorph.min.js"></script>
-<script defer src="${assetsPath}/weft.min.js"></script>
-<script defer src="${assetsPath}/weft-live.min.js"></script>`;
+/** Weft's htmx settings: nothing that needs `unsafe-inline` under a CSP. */
+const HTMX_CONFIG = { includeIndicatorStyles: false };
+
+/**
+ * The htmx config meta and the `<script>` tags for htmx, idiomorph and Weft's
+ * client. Put them in `<head>` (they are `defer`). Takes the options, or the
+ * assets path alone.
+ */
+export function scripts(options: ScriptOptions | string = {}): SafeHtml {
+  const { assetsPath = '/weft', nonce, htmxConfig } = typeof options === 'string' ? { assetsPath: options } : options;
+  const config = JSON.stringify({ ...HTMX_CONFIG, ...htmxConfig });
+  const n = nonce === undefined ? '' : html` nonce="${nonce}"`;
+  return html`<meta name="htmx-config" content="${config}">
+<script defer src="${assetsPath}/htmx.min.js"${n}></script>
+<script defer src="${assetsPath}/idiomorph.min.js"${n}></script>
+<script defer src="${assetsPath}/weft.min.js"${n}></script>
+<script defer src="${assetsPath}/weft-live.min.js"${n}></script>`;
 }
 
 export function page(options: PageOptions): SafeHtml {
@@ -30,7 +64,7 @@ export function page(options: PageOptions): SafeHtml {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title}</title>
-${scripts(options.assetsPath)}
+${scripts(options)}
 ${options.head}
 </head>
 <body>

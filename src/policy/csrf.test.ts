@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WeftError } from '../core/errors.js';
-import { checkCsrf, type CsrfOptions } from './csrf.js';
+import { checkCsrf, type CsrfOptions, type OwnOrigin } from './csrf.js';
 
-const URL_ = new URL('http://shop.example:8080/components/cart/');
+const OWN: OwnOrigin = { scheme: 'http', host: 'shop.example:8080' };
 const NONE: CsrfOptions = { allowedOrigins: [] };
 
-function check(headers: Record<string, string | undefined>, options: CsrfOptions = NONE, url = URL_): void {
-  checkCsrf({ host: 'shop.example:8080', ...headers }, url, options);
+function check(headers: Record<string, string | undefined>, options: CsrfOptions = NONE, own = OWN): void {
+  checkCsrf(headers, own, options);
 }
 
 function csrf(message?: RegExp) {
@@ -26,8 +26,17 @@ describe('checkCsrf', () => {
       assert.doesNotThrow(() => check({ origin: 'http://shop.example:8080', 'sec-fetch-site': 'same-origin' }));
     });
 
-    it('a same-origin request on another scheme (host comparison)', () => {
-      assert.doesNotThrow(() => check({ origin: 'https://shop.example:8080' }));
+    it('the same origin spelt another way: case and default ports are normalised', () => {
+      assert.doesNotThrow(() => check({ origin: 'HTTP://Shop.Example:8080' }));
+      assert.doesNotThrow(() => check({ origin: 'http://shop.example' }, NONE, { scheme: 'http', host: 'Shop.Example:80' }));
+      assert.doesNotThrow(() => check({ origin: 'http://shop.example:80' }, NONE, { scheme: 'http', host: 'shop.example' }));
+      assert.doesNotThrow(() => check({ origin: 'https://shop.example' }, NONE, { scheme: 'https', host: 'shop.example:443' }));
+      assert.doesNotThrow(() => check({ origin: 'https://shop.example:443' }, NONE, { scheme: 'https', host: 'SHOP.example' }));
+      assert.doesNotThrow(() => check({ origin: 'http://[::1]:3000' }, NONE, { scheme: 'http', host: '[0:0:0:0:0:0:0:1]:3000' }));
+    });
+
+    it('an https Origin when the request arrived over https', () => {
+      assert.doesNotThrow(() => check({ origin: 'https://shop.example:8080' }, NONE, { scheme: 'https', host: 'shop.example:8080' }));
     });
 
     it('a request with neither Origin nor Sec-Fetch-Site (non-browser client)', () => {
@@ -45,15 +54,24 @@ describe('checkCsrf', () => {
       assert.doesNotThrow(() => check({ origin: 'https://app.example.com', 'sec-fetch-site': 'cross-site' }, options));
     });
 
-    it('uses the URL host when there is no Host header', () => {
-      assert.doesNotThrow(() => checkCsrf({ origin: 'http://shop.example:8080' }, URL_, NONE));
-      assert.throws(() => checkCsrf({ origin: 'http://evil.example' }, URL_, NONE), csrf());
+    it('an allowed origin spelt another way', () => {
+      const options = { allowedOrigins: ['https://App.Example.com:443'] };
+      assert.doesNotThrow(() => check({ origin: 'https://app.example.com' }, options));
     });
   });
 
   describe('refuses with 403 csrf', () => {
     it('a cross-origin Origin', () => {
-      assert.throws(() => check({ origin: 'https://evil.example' }), csrf(/origin https:\/\/evil\.example is not shop\.example:8080/));
+      assert.throws(() => check({ origin: 'https://evil.example' }), csrf(/origin https:\/\/evil\.example is not http:\/\/shop\.example:8080/));
+    });
+
+    it('an Origin on the same host and port but another scheme', () => {
+      assert.throws(() => check({ origin: 'https://shop.example:8080' }), csrf(/is not http:\/\/shop\.example:8080/));
+      assert.throws(() => check({ origin: 'http://shop.example:8080' }, NONE, { scheme: 'https', host: 'shop.example:8080' }), csrf());
+      // Default ports differ by scheme: https://host is port 443, http://host is port 80.
+      assert.throws(() => check({ origin: 'https://shop.example' }, NONE, { scheme: 'http', host: 'shop.example' }), csrf());
+      assert.throws(() => check({ origin: 'http://shop.example' }, NONE, { scheme: 'https', host: 'shop.example' }), csrf());
+      assert.throws(() => check({ origin: 'ws://shop.example:8080' }), csrf(/malformed Origin/));
     });
 
     it('an Origin on the same host but another port', () => {

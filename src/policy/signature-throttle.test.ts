@@ -18,53 +18,58 @@ function throttled(maxSeconds: number) {
   };
 }
 
+async function failTimes(throttle: SignatureThrottle, address: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await assert.doesNotReject(throttle.failed(address), `failure ${i + 1} from ${address}`);
+}
+
 describe('SignatureThrottle', () => {
-  it('lets a client with no failures through', async () => {
+  it('lets the first N failures through (the caller refuses them as usual)', async () => {
     const throttle = new SignatureThrottle({ points: 3, durationSeconds: 60 });
-    await assert.doesNotReject(throttle.check('1.2.3.4'));
+    await failTimes(throttle, '1.2.3.4', 3);
   });
 
-  it('lets a client through until it reaches the limit', async () => {
+  it('refuses the next failure with 429, Retry-After and retryAfter', async () => {
     const throttle = new SignatureThrottle({ points: 3, durationSeconds: 60 });
-    for (let i = 0; i < 2; i++) {
-      await throttle.fail('1.2.3.4');
-      await assert.doesNotReject(throttle.check('1.2.3.4'), `after ${i + 1} failures`);
-    }
+    await failTimes(throttle, '1.2.3.4', 3);
+    await assert.rejects(throttle.failed('1.2.3.4'), throttled(60));
   });
 
-  it('refuses with 429, Retry-After and retryAfter after N failures', async () => {
-    const throttle = new SignatureThrottle({ points: 3, durationSeconds: 60 });
-    for (let i = 0; i < 3; i++) await throttle.fail('1.2.3.4');
-    await assert.rejects(throttle.check('1.2.3.4'), throttled(60));
-  });
-
-  it('keeps refusing on further checks and failures', async () => {
+  it('keeps refusing further failures until the window ends', async () => {
     const throttle = new SignatureThrottle({ points: 2, durationSeconds: 600 });
-    for (let i = 0; i < 5; i++) await throttle.fail('1.2.3.4');
-    await assert.rejects(throttle.check('1.2.3.4'), throttled(600));
-    await assert.rejects(throttle.check('1.2.3.4'), throttled(600));
-  });
-
-  it('never throws from fail() itself', async () => {
-    const throttle = new SignatureThrottle({ points: 1, durationSeconds: 60 });
-    for (let i = 0; i < 5; i++) await assert.doesNotReject(throttle.fail('1.2.3.4'));
+    await failTimes(throttle, '1.2.3.4', 2);
+    for (let i = 0; i < 5; i++) await assert.rejects(throttle.failed('1.2.3.4'), throttled(600));
   });
 
   it('does not affect other clients', async () => {
     const throttle = new SignatureThrottle({ points: 2, durationSeconds: 60 });
-    await throttle.fail('1.2.3.4');
-    await throttle.fail('1.2.3.4');
-    await assert.rejects(throttle.check('1.2.3.4'), throttled(60));
-    await assert.doesNotReject(throttle.check('5.6.7.8'));
-    await throttle.fail('5.6.7.8');
-    await assert.doesNotReject(throttle.check('5.6.7.8'));
+    await failTimes(throttle, '1.2.3.4', 2);
+    await assert.rejects(throttle.failed('1.2.3.4'), throttled(60));
+    await failTimes(throttle, '5.6.7.8', 2);
+  });
+
+  it('counts an IPv6 client by its /64: rotating through it does not reset the count', async () => {
+    const throttle = new SignatureThrottle({ points: 3, durationSeconds: 60 });
+    await failTimes(throttle, '2001:db8:1:2::1', 1);
+    await failTimes(throttle, '2001:db8:1:2:ffff:ffff:ffff:fffe', 1);
+    await failTimes(throttle, '2001:0db8:0001:0002:0:0:0:abcd', 1);
+    await assert.rejects(throttle.failed('2001:db8:1:2:dead:beef::9'), throttled(60));
+    // The next /64 is someone else.
+    await failTimes(throttle, '2001:db8:1:3::1', 3);
+  });
+
+  it('counts an IPv4-mapped IPv6 address as its IPv4 address', async () => {
+    const throttle = new SignatureThrottle({ points: 2, durationSeconds: 60 });
+    await failTimes(throttle, '::ffff:198.51.100.7', 1);
+    await failTimes(throttle, '198.51.100.7', 1);
+    await assert.rejects(throttle.failed('::ffff:198.51.100.7'), throttled(60));
+    await assert.rejects(throttle.failed('198.51.100.7'), throttled(60));
   });
 
   it('keeps separate counts per throttle instance', async () => {
     const a = new SignatureThrottle({ points: 1, durationSeconds: 60 });
     const b = new SignatureThrottle({ points: 1, durationSeconds: 60 });
-    await a.fail('1.2.3.4');
-    await assert.rejects(a.check('1.2.3.4'), throttled(60));
-    await assert.doesNotReject(b.check('1.2.3.4'));
+    await failTimes(a, '1.2.3.4', 1);
+    await assert.rejects(a.failed('1.2.3.4'), throttled(60));
+    await failTimes(b, '1.2.3.4', 1);
   });
 });

@@ -73,6 +73,7 @@ function makeApp(options: Partial<WeftOptions> = {}): Weft & { logged: Logged } 
     registry,
     secret: SECRET,
     mode: 'development',
+    allowedHosts: ['app.test'],
     logger: { error: (...args: unknown[]) => void logged.errors.push(args), warn() {} },
     ...options,
   });
@@ -254,6 +255,7 @@ describe('jsonError', () => {
     assert.deepEqual(res.headers, {
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
       'retry-after': '5',
     });
     assert.deepEqual(JSON.parse(res.body as string), { error: 'slow down', code: 'throttled', retryAfter: 5 });
@@ -262,7 +264,7 @@ describe('jsonError', () => {
   it('works without details or headers', () => {
     const res = jsonError(new WeftError(404, 'not_found', 'nope'));
     assert.equal(res.status, 404);
-    assert.equal(Object.keys(res.headers).length, 2);
+    assert.equal(Object.keys(res.headers).length, 3);
     assert.equal(res.body, '{"error":"nope","code":"not_found"}');
   });
 });
@@ -459,25 +461,84 @@ describe('createHttpHandler', () => {
       return blob;
     }
 
-    it('refuses a client over the bad-signature limit with 429 before reading its body', async () => {
+    /** Posts a forged blob from `ip` (with `headers`) and returns the response. */
+    async function forge(handle: ReturnType<typeof createHttpHandler>, ip: string, headers: Record<string, string> = {}) {
+      return handle(post('counter', { state: await forged(), event: 'increment' }, { ip, headers }));
+    }
+
+    it('refuses bad blobs from a client past its limit with 429 and Retry-After', async () => {
       const weft = makeApp({ signatureFailures: { points: 2, durationSeconds: 60 } });
       const handle = createHttpHandler(weft);
-      const bad = { state: await forged(), event: 'increment' };
-      refusal(await handle(post('counter', bad, { ip: '198.51.100.1' })), 400, 'state_signature');
+      refusal(await forge(handle, '198.51.100.1'), 400, 'state_signature');
       refusal(await handle(post('counter', { state: 'v1.garbage', event: 'increment' }, { ip: '198.51.100.1' })), 400, 'state_malformed');
 
-      const blocked = post('counter', { state: await blobOf(weft), event: 'increment' }, { ip: '198.51.100.1' });
-      const res = await handle(blocked);
+      const res = await forge(handle, '198.51.100.1');
       const body = refusal(res, 429, 'throttled');
-      assert.deepEqual(blocked.bodyCalls, [], 'body() was called for a throttled client');
       assert.equal(typeof body.retryAfter, 'number');
       assert.ok((body.retryAfter as number) >= 1 && (body.retryAfter as number) <= 60);
       assert.equal(defined(res).headers['retry-after'], String(body.retryAfter));
+      refusal(await handle(post('counter', { state: 'v1.garbage', event: 'increment' }, { ip: '198.51.100.1' })), 429, 'throttled');
 
       // Another client is unaffected.
-      const other = post('counter', { state: await blobOf(weft), event: 'increment' }, { ip: '198.51.100.2' });
-      assert.equal(defined(await handle(other)).status, 200);
-      assert.equal(other.bodyCalls.length, 1);
+      refusal(await forge(handle, '198.51.100.2'), 400, 'state_signature');
+    });
+
+    it('still serves a valid request from a throttled address (others there must not be locked out)', async () => {
+      const weft = makeApp({ signatureFailures: { points: 2, durationSeconds: 60 } });
+      const handle = createHttpHandler(weft);
+      for (let i = 0; i < 5; i++) await forge(handle, '198.51.100.5');
+      refusal(await forge(handle, '198.51.100.5'), 429, 'throttled');
+      for (let i = 0; i < 3; i++) {
+        const res = defined(await handle(post('counter', { state: await blobOf(weft), event: 'increment' }, { ip: '198.51.100.5' })));
+        assert.equal(res.status, 200, textOf(res));
+      }
+      // Valid requests do not wipe the count either.
+      refusal(await forge(handle, '198.51.100.5'), 429, 'throttled');
+    });
+
+    it('throttles an attacker rotating through its IPv6 /64', async () => {
+      const weft = makeApp({ signatureFailures: { points: 3, durationSeconds: 60 } });
+      const handle = createHttpHandler(weft);
+      for (let i = 1; i <= 3; i++) refusal(await forge(handle, `2001:db8:7:7::${i.toString(16)}`), 400, 'state_signature');
+      for (let i = 4; i <= 8; i++) refusal(await forge(handle, `2001:db8:7:7:${i}:${i}:${i}:${i}`), 429, 'throttled');
+      // Its neighbour /64 is another subscriber.
+      refusal(await forge(handle, '2001:db8:7:8::1'), 400, 'state_signature');
+    });
+
+    it('ignores X-Forwarded-For unless proxies are trusted, so spoofing it cannot dodge the throttle', async () => {
+      const weft = makeApp({ signatureFailures: { points: 2, durationSeconds: 60 } });
+      const handle = createHttpHandler(weft);
+      for (let i = 0; i < 2; i++) refusal(await forge(handle, '198.51.100.6', { 'x-forwarded-for': `192.0.2.${i}` }), 400, 'state_signature');
+      for (let i = 2; i < 6; i++) refusal(await forge(handle, '198.51.100.6', { 'x-forwarded-for': `192.0.2.${i}` }), 429, 'throttled');
+    });
+
+    it('behind a trusted proxy, throttles each client by X-Forwarded-For, not the proxy', async () => {
+      const weft = makeApp({ signatureFailures: { points: 2, durationSeconds: 60 }, clientAddress: { trustedProxies: 1 } });
+      const handle = createHttpHandler(weft);
+      const proxy = '10.0.0.1';
+      const mallory = { 'x-forwarded-for': '203.0.113.66' };
+      for (let i = 0; i < 2; i++) refusal(await forge(handle, proxy, mallory), 400, 'state_signature');
+      refusal(await forge(handle, proxy, mallory), 429, 'throttled');
+      // A client prepending an address of its own choice is still itself.
+      refusal(await forge(handle, proxy, { 'x-forwarded-for': '192.0.2.1, 203.0.113.66' }), 429, 'throttled');
+      // Alice comes through the same proxy: her bad blobs count on her own.
+      refusal(await forge(handle, proxy, { 'x-forwarded-for': '203.0.113.77' }), 400, 'state_signature');
+      // And components see the client, not the proxy.
+      const res = await handle(post('counter', { state: await blobOf(weft), event: 'increment' }, { ip: proxy, headers: { 'x-forwarded-for': '203.0.113.77' } }));
+      assert.match(textOf(res), /<p class="who">@203\.0\.113\.77<\/p>/);
+    });
+
+    it('keys by a clientAddress function', async () => {
+      const weft = makeApp({
+        signatureFailures: { points: 1, durationSeconds: 60 },
+        clientAddress: (request) => request.headers['fly-client-ip'] ?? request.ip,
+      });
+      const handle = createHttpHandler(weft);
+      refusal(await forge(handle, '10.0.0.1', { 'fly-client-ip': '203.0.113.1' }), 400, 'state_signature');
+      refusal(await forge(handle, '10.0.0.2', { 'fly-client-ip': '203.0.113.1' }), 429, 'throttled');
+      refusal(await forge(handle, '10.0.0.1', { 'fly-client-ip': '203.0.113.2' }), 400, 'state_signature');
+      const view = await handle(request('GET', '/hello/1', { ip: '10.0.0.1', headers: { 'fly-client-ip': '203.0.113.9' } }));
+      assert.match(textOf(view), /who=@203\.0\.113\.9/);
     });
 
     it('counts only forgery-like failures, not other refusals', async () => {
@@ -488,17 +549,18 @@ describe('createHttpHandler', () => {
         refusal(await handle(post('counter', { event: 'increment' }, { ip })), 400, 'state_missing');
         refusal(await handle(post('counter', { state: await blobOf(weft), event: 'nope' }, { ip })), 400, 'unknown_event');
       }
-      assert.equal(defined(await handle(post('counter', { state: await blobOf(weft), event: 'increment' }, { ip }))).status, 200);
+      refusal(await forge(handle, ip), 400, 'state_signature');
+      refusal(await forge(handle, ip), 429, 'throttled');
     });
 
     it('keeps a separate throttle per handler', async () => {
       const weft = makeApp({ signatureFailures: { points: 1, durationSeconds: 60 } });
       const first = createHttpHandler(weft);
       const ip = '198.51.100.4';
-      refusal(await first(post('counter', { state: await forged(), event: 'increment' }, { ip })), 400, 'state_signature');
-      refusal(await first(post('counter', { state: await blobOf(weft), event: 'increment' }, { ip })), 429, 'throttled');
+      refusal(await forge(first, ip), 400, 'state_signature');
+      refusal(await forge(first, ip), 429, 'throttled');
       const second = createHttpHandler(weft);
-      assert.equal(defined(await second(post('counter', { state: await blobOf(weft), event: 'increment' }, { ip }))).status, 200);
+      refusal(await forge(second, ip), 400, 'state_signature');
     });
   });
 
@@ -548,6 +610,118 @@ describe('createHttpHandler', () => {
       const stale = defined(await handle(request('GET', '/weft/weft.min.js', { headers: { 'if-none-match': '"stale"' } })));
       assert.equal(stale.status, 200);
       assert.equal(stale.body, asset.body);
+    });
+  });
+
+  describe('Host check', () => {
+    /** One request of each kind Weft serves: an event, a view, an asset. */
+    async function everyRoute(weft: Weft, headers: Record<string, string | undefined>): Promise<FakeRequest[]> {
+      return [
+        post('counter', { state: await blobOf(weft), event: 'increment' }, { headers }),
+        request('GET', '/hello/1', { headers }),
+        request('GET', '/weft/htmx.min.js', { headers }),
+      ];
+    }
+
+    it('refuses a DNS-rebinding request (Host and Origin both the attacker\'s name) with 400 bad_host', async () => {
+      const weft = makeApp();
+      const handle = createHttpHandler(weft);
+      for (const req of await everyRoute(weft, { host: 'evil.example', origin: 'http://evil.example' })) {
+        const body = refusal(await handle(req), 400, 'bad_host');
+        assert.match(body.error as string, /Host "evil\.example"/);
+        assert.deepEqual(req.bodyCalls, [], 'body() was read');
+      }
+    });
+
+    it('refuses a missing or malformed Host', async () => {
+      const weft = makeApp();
+      const handle = createHttpHandler(weft);
+      for (const host of [undefined, '', 'app.test/admin', 'app.test@evil.example', 'app.test:99x']) {
+        for (const req of await everyRoute(weft, { host })) refusal(await handle(req), 400, 'bad_host');
+      }
+    });
+
+    it('serves the allowed hosts on any port, in any case', async () => {
+      const weft = makeApp();
+      const handle = createHttpHandler(weft);
+      for (const host of ['app.test', 'APP.test:8443']) {
+        for (const req of await everyRoute(weft, { host })) assert.equal(defined(await handle(req)).status, 200, host);
+      }
+    });
+
+    it('in development, allows localhost names and loopback addresses by default, and nothing else', async () => {
+      const weft = makeApp({ allowedHosts: undefined });
+      const handle = createHttpHandler(weft);
+      for (const host of ['localhost:3000', 'app.localhost', '127.0.0.1:8080', '[::1]:3000']) {
+        for (const req of await everyRoute(weft, { host })) assert.equal(defined(await handle(req)).status, 200, host);
+      }
+      for (const host of ['evil.example', 'app.test', '192.168.1.20:3000']) {
+        for (const req of await everyRoute(weft, { host })) refusal(await handle(req), 400, 'bad_host');
+      }
+    });
+
+    it('leaves requests Weft does not serve to the host', async () => {
+      const handle = createHttpHandler(makeApp());
+      assert.equal(await handle(request('GET', '/elsewhere', { headers: { host: 'evil.example' } })), undefined);
+    });
+
+    it('in production, refuses to start without allowedHosts', () => {
+      const weft = makeApp({ mode: 'production', allowedHosts: undefined });
+      assert.throws(() => createHttpHandler(weft), /no allowedHosts/);
+      assert.doesNotThrow(() => createHttpHandler(makeApp({ mode: 'production', allowedHosts: ['shop.example'] })));
+    });
+
+    it('refuses a malformed allowedHosts entry when the handler is built', () => {
+      assert.throws(() => createHttpHandler(makeApp({ allowedHosts: ['https://shop.example'] })), /allowedHosts/);
+    });
+  });
+
+  describe('CSRF and the request\'s own scheme', () => {
+    async function fromOrigin(options: Partial<WeftOptions>, origin: string, headers: Record<string, string> = {}, url = 'http://app.test/components/counter/') {
+      const weft = makeApp(options);
+      const req = post('counter', { state: await blobOf(weft), event: 'increment' }, { headers: { origin, ...headers } });
+      req.url = new URL(url);
+      return defined(await createHttpHandler(weft)(req));
+    }
+
+    it('refuses an https Origin on an http server: scheme, host and port all count', async () => {
+      refusal(await fromOrigin({}, 'https://app.test'), 403, 'csrf');
+      refusal(await fromOrigin({}, 'http://app.test:8080'), 403, 'csrf');
+      assert.equal((await fromOrigin({}, 'http://app.test')).status, 200);
+      assert.equal((await fromOrigin({}, 'http://APP.test:80')).status, 200);
+    });
+
+    it('knows the scheme of a TLS connection from the adapter', async () => {
+      assert.equal((await fromOrigin({}, 'https://app.test', {}, 'https://app.test/components/counter/')).status, 200);
+      refusal(await fromOrigin({}, 'http://app.test', {}, 'https://app.test/components/counter/'), 403, 'csrf');
+    });
+
+    it('reads X-Forwarded-Proto only from trusted proxies', async () => {
+      const https = { 'x-forwarded-proto': 'https' };
+      refusal(await fromOrigin({}, 'https://app.test', https), 403, 'csrf');
+      assert.equal((await fromOrigin({ clientAddress: { trustedProxies: 1 } }, 'https://app.test', https)).status, 200);
+      refusal(await fromOrigin({ clientAddress: { trustedProxies: 1 } }, 'http://app.test', https), 403, 'csrf');
+      assert.equal((await fromOrigin({ clientAddress: (r) => r.ip }, 'https://app.test', https)).status, 200);
+    });
+  });
+
+  describe('X-Content-Type-Options', () => {
+    it('is nosniff on every response: HTML, JSON errors, assets, 304s, views', async () => {
+      const weft = makeApp();
+      const handle = createHttpHandler(weft);
+      const etag = getAsset('htmx.min.js')?.etag ?? '';
+      const responses = [
+        await handle(post('counter', { state: await blobOf(weft), event: 'increment' })),
+        await handle(post('counter', { event: 'increment' })),
+        await handle(post('counter', '{', {})),
+        await handle(request('GET', '/components/counter/')),
+        await handle(request('GET', '/hello/1')),
+        await handle(request('GET', '/explode')),
+        await handle(request('GET', '/weft/htmx.min.js')),
+        await handle(request('GET', '/weft/htmx.min.js', { headers: { 'if-none-match': etag } })),
+        await handle(request('GET', '/hello/1', { headers: { host: 'evil.example' } })),
+      ];
+      for (const res of responses) assert.equal(defined(res).headers['x-content-type-options'], 'nosniff', `${defined(res).status}`);
     });
   });
 });

@@ -15,11 +15,17 @@ import type { EventCall, EventRequest } from '../core/dispatch.js';
 import { WeftError } from '../core/errors.js';
 import { isPlainObject, parseJson } from '../core/json.js';
 import { COMPONENT_NAME } from '../core/registry.js';
+import { hostCheck } from '../policy/allowed-hosts.js';
+import { clientResolver } from '../policy/client-address.js';
 import { checkCsrf } from '../policy/csrf.js';
 import { SignatureThrottle } from '../policy/signature-throttle.js';
 import { getAsset } from './assets.js';
 
-/** What an adapter hands to the handler. Header names are lower-case. */
+/**
+ * What an adapter hands to the handler. Header names are lower-case; `host` is
+ * the Host header exactly as received (the Host check reads it), `ip` the
+ * socket's address and `url` uses `https:` when the connection itself is TLS.
+ */
 export interface HttpRequest extends RequestInfo {
   /** Reads the body as UTF-8, throwing a 413 WeftError past `limit` bytes. */
   body(limit: number): Promise<string>;
@@ -38,10 +44,16 @@ export type HttpHandler = (req: HttpRequest) => Promise<HttpResponse | undefined
 /** State-blob failures that suggest forgery (and so count toward the throttle). */
 const FORGERY = new Set(['state_signature', 'state_malformed', 'state_component']);
 
+/**
+ * On every response Weft writes: browsers must take the declared type and
+ * never guess (sniff) another, which could turn a JSON error or a script into HTML.
+ */
+export const NOSNIFF = { 'x-content-type-options': 'nosniff' } as const;
+
 export function jsonError(err: WeftError): HttpResponse {
   return {
     status: err.status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...err.headers },
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...NOSNIFF, ...err.headers },
     body: JSON.stringify(err.toJSON()),
   };
 }
@@ -75,7 +87,7 @@ export function bodyReadError(err: unknown): WeftError {
 }
 
 function htmlResponse(body: string, status = 200): HttpResponse {
-  return { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body };
+  return { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...NOSNIFF }, body };
 }
 
 /** Turns a parsed JSON body into an {@link EventRequest}, naming the first problem found. */
@@ -143,13 +155,31 @@ function toCall(event: unknown, payload: unknown, where: string): EventCall {
   return { event, payload: (payload as Record<string, unknown> | undefined) ?? {} };
 }
 
+/**
+ * Builds the handler every adapter shares. Throws (so the server does not start)
+ * in production without `allowedHosts`, or when an option is malformed.
+ */
 export function createHttpHandler(weft: Weft): HttpHandler {
+  const { allowedHosts, clientAddress } = weft.limits;
+  if (weft.production && allowedHosts === undefined) {
+    throw new Error(
+      'Weft: no allowedHosts. In production, list the host names this app answers to (allowedHosts: ["shop.example.com"]), ' +
+        'or ["*"] when a proxy in front of it already refuses other hosts.',
+    );
+  }
+  const checkHost = hostCheck(allowedHosts);
+  const client = clientResolver(clientAddress);
   const throttle = new SignatureThrottle(weft.limits.signatureFailures);
   const eventPath = new RegExp(`^${weft.basePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/([^/]+)/?$`);
   const assetPrefix = `${weft.assetsPath}/`;
 
-  function context(req: HttpRequest): ComponentContext {
+  /** What components see: the client's address, as the app's `clientAddress` finds it. */
+  function requestInfo(req: HttpRequest): RequestInfo {
     const request: RequestInfo = { method: req.method, url: req.url, headers: req.headers, ip: req.ip };
+    return { ...request, ip: client.address(request) };
+  }
+
+  function context(request: RequestInfo, req: HttpRequest): ComponentContext {
     return { request, locals: req.locals ?? {} };
   }
 
@@ -162,7 +192,8 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     if (!COMPONENT_NAME.test(name) || !weft.registry.get(name)) {
       throw new WeftError(404, 'unknown_component', `no component named ${JSON.stringify(name)}`);
     }
-    checkCsrf(req.headers, req.url, weft.limits);
+    const request = requestInfo(req);
+    checkCsrf(req.headers, { scheme: client.scheme(request), host: req.headers.host ?? req.url.host }, weft.limits);
     const [mediaType = '', ...parameters] = (req.headers['content-type'] ?? '').split(';');
     const type = mediaType.trim().toLowerCase();
     if (type !== 'application/json') {
@@ -184,13 +215,15 @@ export function createHttpHandler(weft: Weft): HttpHandler {
         limit: weft.limits.maxBodyBytes,
       });
     }
-    await throttle.check(req.ip);
     const text = await req.body(weft.limits.maxBodyBytes);
-    const request = parseEventBody(name, parseJson(text, weft.limits.maxDepth), weft.limits.maxEvents);
+    const event = parseEventBody(name, parseJson(text, weft.limits.maxDepth), weft.limits.maxEvents);
     try {
-      return htmlResponse((await weft.dispatch(request, context(req))).html);
+      return htmlResponse((await weft.dispatch(event, context(request, req))).html);
     } catch (err) {
-      if (err instanceof WeftError && FORGERY.has(err.code)) await throttle.fail(req.ip);
+      // The blob is verified first (P3.3), so here its fate is known: only a
+      // request whose own blob failed counts, and only such a request is ever
+      // throttled (429 replaces its 400 once the client is past its allowance).
+      if (err instanceof WeftError && FORGERY.has(err.code)) await throttle.failed(request.ip);
       throw err;
     }
   }
@@ -198,7 +231,7 @@ export function createHttpHandler(weft: Weft): HttpHandler {
   function handleAsset(req: HttpRequest, file: string): HttpResponse | undefined {
     const asset = getAsset(file);
     if (!asset) return undefined;
-    const headers = { 'content-type': asset.type, etag: asset.etag, 'cache-control': 'public, max-age=3600' };
+    const headers = { 'content-type': asset.type, etag: asset.etag, 'cache-control': 'public, max-age=3600', ...NOSNIFF };
     if (req.headers['if-none-match'] === asset.etag) return { status: 304, headers, body: '' };
     return { status: 200, headers, body: req.method === 'HEAD' ? '' : asset.body };
   }
@@ -211,9 +244,10 @@ export function createHttpHandler(weft: Weft): HttpHandler {
       throw new WeftError(400, 'bad_request', 'malformed percent-encoding in URL path');
     }
     if (!match) return undefined;
+    checkHost(req.headers.host);
     // Query first so path parameters win: /contacts/2?page=9 is page 2.
     const params = { ...Object.fromEntries(req.url.searchParams), ...match.params };
-    const rendered = await weft.render(match.route.type, params, context(req));
+    const rendered = await weft.render(match.route.type, params, context(requestInfo(req), req));
     return htmlResponse(rendered.html);
   }
 
@@ -221,9 +255,15 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     try {
       const path = req.url.pathname;
       const event = eventPath.exec(path);
-      if (event) return await handleEvent(req, event[1] as string);
+      if (event) {
+        checkHost(req.headers.host);
+        return await handleEvent(req, event[1] as string);
+      }
       if (req.method === 'GET' || req.method === 'HEAD') {
-        if (path.startsWith(assetPrefix)) return handleAsset(req, path.slice(assetPrefix.length));
+        if (path.startsWith(assetPrefix)) {
+          checkHost(req.headers.host);
+          return handleAsset(req, path.slice(assetPrefix.length));
+        }
         return await handleView(req);
       }
       return undefined;

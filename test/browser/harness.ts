@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
@@ -70,6 +70,14 @@ export interface BrowserTestContext {
 
 export interface BrowserSuite {
   test(name: string, fn: (t: BrowserTestContext) => Promise<void>): void;
+}
+
+export interface SuiteOptions {
+  /**
+   * Runs before the examples app on every request: may set response headers
+   * (a Content-Security-Policy, say) and return locals to add for that request.
+   */
+  beforeRequest?(req: IncomingMessage, res: ServerResponse): Record<string, unknown> | void;
 }
 
 /**
@@ -134,7 +142,7 @@ function isFavicon(url: string): boolean {
 }
 
 /** Sets up the server and browser for the calling test file and returns its `test`. */
-export function browserSuite(): BrowserSuite {
+export function browserSuite(options: SuiteOptions = {}): BrowserSuite {
   if (ciFailure) {
     announce(['BROWSER TESTS FAIL: Chromium is required in CI (CI=true)', `Chromium was not found at: ${chromiumPath}`, 'Install Chromium or point CHROMIUM_PATH at its executable.']);
   } else if (skipReason) {
@@ -153,8 +161,17 @@ export function browserSuite(): BrowserSuite {
   before(async () => {
     if (ciFailure) throw new Error(ciFailure);
     if (skipReason) return;
-    const { weft, locals } = createExampleApp({ secret: randomBytes(32).toString('base64url'), mode: 'development' });
-    server = await serve(weft, { port: 0, hostname: '127.0.0.1', locals });
+    const { weft, locals, fallback } = createExampleApp({ secret: randomBytes(32).toString('base64url'), mode: 'development' });
+    const extra = new WeakMap<IncomingMessage, Record<string, unknown>>();
+    server = await serve(weft, { port: 0, hostname: '127.0.0.1', locals: (req) => ({ ...locals(req), ...extra.get(req) }), fallback });
+    const { beforeRequest } = options;
+    if (beforeRequest) {
+      // Ahead of the server's own listener, so headers set here go out with Weft's response.
+      server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+        const more = beforeRequest(req, res);
+        if (more) extra.set(req, more);
+      });
+    }
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, timeout: WAIT_MS * 3 });
   });

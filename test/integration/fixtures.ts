@@ -328,12 +328,15 @@ registry.register('flood', Flood);
 /** Names of the events {@link Counter} declares, as `allowed` lists them. */
 export const COUNTER_EVENTS = Object.keys(Counter.events);
 
+/** The hosts the test servers are reached at (production needs them listed). */
+export const TEST_HOSTS = ['127.0.0.1', 'localhost'];
+
 /**
  * A production app serving the fixtures, with views at `/items/:id`, `/badge`,
  * `/whoami`, `/broken-mount`, `/shelf` and `/flood`. Options override the defaults.
  */
 export function makeApp(options: WeftOptions = {}): Weft {
-  const weft = createWeft({ registry, secret: SECRET, mode: 'production', logger: silent, ...options });
+  const weft = createWeft({ registry, secret: SECRET, mode: 'production', allowedHosts: TEST_HOSTS, logger: silent, ...options });
   weft.view('/items/:id', Item);
   weft.view('/badge', Badge);
   weft.view('/whoami', Whoami);

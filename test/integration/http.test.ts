@@ -411,7 +411,7 @@ for (const host of [...hosts, ...hostVariants]) {
     });
 
     describe('throttle', () => {
-      it('answers 429 with Retry-After after N bad signatures, for that client only', async () => {
+      it('answers 429 with Retry-After to bad signatures past N, for that client only; its valid requests are served', async () => {
         const app = makeApp({ signatureFailures: { points: 3, durationSeconds: 60 } });
         const throttled = await host.start(app);
         try {
@@ -420,19 +420,37 @@ for (const host of [...hosts, ...hostVariants]) {
             (env.s as CounterState).count = 1;
           });
           for (let i = 0; i < 3; i++) assertRefusal(await throttled.fire('counter', bad, 'increment'), 400, 'state_signature');
-          const res = await throttled.fire('counter', good, 'increment');
+          const res = await throttled.fire('counter', bad, 'increment');
           const body = assertRefusal(res, 429, 'throttled');
           const retryAfter = Number(res.headers.get('retry-after'));
           assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${retryAfter}`);
           assert.equal(body.retryAfter, retryAfter);
+          // The same address with a blob that verifies: served.
+          assert.equal((await throttled.fire('counter', good, 'increment')).status, 200);
           // Another client address is served as usual.
           const other = await rawRequest(throttled.baseUrl, {
             path: '/components/counter/',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ event: 'increment', state: good }),
+            body: JSON.stringify({ event: 'increment', state: bad }),
             localAddress: '127.0.0.2',
           });
-          assert.equal(other.status, 200, other.text);
+          assertRefusal(other, 400, 'state_signature');
+        } finally {
+          await throttled.close();
+        }
+      });
+
+      it('behind a trusted proxy, throttles clients with different X-Forwarded-For separately', async () => {
+        const app = makeApp({ signatureFailures: { points: 2, durationSeconds: 60 }, clientAddress: { trustedProxies: 1 } });
+        const throttled = await host.start(app);
+        try {
+          const bad = tamper(await freshBlob(app), (env) => {
+            (env.s as CounterState).count = 1;
+          });
+          const send = (address: string) => throttled.post('counter', { event: 'increment', state: bad }, { 'x-forwarded-for': address });
+          for (let i = 0; i < 2; i++) assertRefusal(await send('198.51.100.20'), 400, 'state_signature');
+          assertRefusal(await send('198.51.100.20'), 429, 'throttled');
+          assertRefusal(await send('198.51.100.21'), 400, 'state_signature');
         } finally {
           await throttled.close();
         }

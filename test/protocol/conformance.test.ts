@@ -379,33 +379,56 @@ for (const host of hosts) {
       assert.equal((await client.fire('counter', blob, 'increment')).status, 200);
     });
 
-    test('P2.5 10 forged blobs from one client in 600 s → 429 throttled with Retry-After, before the blob is read', async () => {
+    test('P2.5 after 10 forged blobs from one client in 600 s, its forged blobs get 429 throttled with Retry-After; valid ones are served', async () => {
       const app = makeApp();
       assert.deepEqual(app.limits.signatureFailures, { points: 10, durationSeconds: 600 });
       const c = await start(app);
       const good = await freshBlob(app);
       const forged = [tamper(good), good.slice(0, -2), await freshBlob(app, 'other')];
+      const codes = ['state_signature', 'state_malformed', 'state_component'];
       // Other refusals do not count.
       for (let i = 0; i < 12; i++) assertRefusal(await c.fire('counter', good, 'explode'), 400, 'unknown_event');
-      for (let i = 0; i < 9; i++) assertRefusal(await c.fire('counter', forged[i % 3], 'increment'), 400, ['state_signature', 'state_malformed', 'state_component'][i % 3] as string);
-      assert.equal((await c.fire('counter', good, 'increment')).status, 200, 'throttled after 9 failures');
-      assertRefusal(await c.fire('counter', forged[0], 'increment'), 400, 'state_signature');
-      const res = await c.fire('counter', good, 'increment');
+      // X-Forwarded-For is not read unless proxies are trusted: a new one each time dodges nothing.
+      const spoofing = (i: number) => ({ 'x-forwarded-for': `192.0.2.${i}` });
+      for (let i = 0; i < 10; i++) {
+        assertRefusal(await c.post('counter', { event: 'increment', state: forged[i % 3] }, spoofing(i)), 400, codes[i % 3] as string);
+      }
+      const res = await c.post('counter', { event: 'increment', state: forged[0] }, spoofing(10));
       const body = assertRefusal(res, 429, 'throttled');
       const retryAfter = Number(res.headers.get('retry-after'));
       assert.ok(Number.isInteger(retryAfter) && retryAfter > 590 && retryAfter <= 600, `Retry-After: ${res.headers.get('retry-after')}`);
       assert.equal(body.retryAfter, retryAfter);
-      // Before its blob (or even its body) is read.
-      assertRefusal(await c.post('counter', '{"not json'), 429, 'throttled');
-      assertRefusal(await c.post('counter', { event: 'increment' }), 429, 'throttled');
+      for (const state of forged) assertRefusal(await c.fire('counter', state, 'increment'), 429, 'throttled');
+      // A request whose blob verifies is never refused for other requests' bad blobs
+      // (many users can share one address).
+      for (let i = 0; i < 3; i++) assert.equal((await c.fire('counter', good, 'increment')).status, 200, 'a valid blob was throttled');
+      // A request that never got as far as a blob is answered as usual.
+      assertRefusal(await c.post('counter', '{"not json'), 400, 'bad_json');
       // Another client is not affected.
       const other = await rawRequest(c.baseUrl, {
         path: '/components/counter/',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ event: 'increment', state: good }),
+        body: JSON.stringify({ event: 'increment', state: forged[0] }),
         localAddress: '127.0.0.3',
       });
-      assert.equal(other.status, 200, other.text);
+      assertRefusal(other, 400, 'state_signature');
+    });
+
+    test('P2.5 behind trusted proxies the client is found in X-Forwarded-For; IPv6 clients count by /64', async () => {
+      const app = makeApp({ clientAddress: { trustedProxies: 1 } });
+      const c = await start(app);
+      const bad = tamper(await freshBlob(app));
+      const from = (address: string) => ({ 'x-forwarded-for': address });
+      for (let i = 0; i < 10; i++) assertRefusal(await c.post('counter', { event: 'increment', state: bad }, from('203.0.113.10')), 400, 'state_signature');
+      assertRefusal(await c.post('counter', { event: 'increment', state: bad }, from('203.0.113.10')), 429, 'throttled');
+      // Another client behind the same proxy (the same socket address) is not.
+      assertRefusal(await c.post('counter', { event: 'increment', state: bad }, from('203.0.113.11')), 400, 'state_signature');
+      // An attacker rotating through its IPv6 /64 is one client.
+      for (let i = 1; i <= 10; i++) {
+        assertRefusal(await c.post('counter', { event: 'increment', state: bad }, from(`2001:db8:5:5::${i.toString(16)}`)), 400, 'state_signature');
+      }
+      assertRefusal(await c.post('counter', { event: 'increment', state: bad }, from('2001:db8:5:5:1234:5678:9abc:def0')), 429, 'throttled');
+      assertRefusal(await c.post('counter', { event: 'increment', state: bad }, from('2001:db8:5:6::1')), 400, 'state_signature');
     });
 
     test('P3.1 POST /components/<name>/ with {event, payload, state, updates} or an "events" array', async () => {
@@ -618,13 +641,17 @@ for (const host of hosts) {
       await stillServes();
     });
 
-    test('P3.9 CSRF: foreign, null or cross-site Origin → 403 csrf; same host and allowedOrigins pass', async () => {
+    test('P3.9 CSRF: foreign, null or cross-site Origin → 403 csrf; same origin (scheme, host, port) and allowedOrigins pass', async () => {
       const state = await freshBlob(weft);
       const body = { event: 'increment', state };
-      const { host: own } = new URL(client.baseUrl);
+      const { host: own, hostname, port } = new URL(client.baseUrl);
       const refused: Record<string, string>[] = [
         { origin: 'http://evil.example' },
         { origin: `https://${own}.evil.example` },
+        // Same host and port, another scheme: this server is plain http.
+        { origin: `https://${own}` },
+        { origin: `http://${hostname}:${Number(port) + 1}` },
+        { origin: `http://${hostname}` },
         { origin: 'null' },
         { origin: 'not a url' },
         { 'sec-fetch-site': 'cross-site' },
@@ -632,7 +659,13 @@ for (const host of hosts) {
       for (const headers of refused) {
         assertRefusal(await client.post('counter', body, headers), 403, 'csrf');
       }
-      const allowed: Record<string, string>[] = [{ origin: `http://${own}` }, { 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'same-site' }, {}];
+      const allowed: Record<string, string>[] = [
+        { origin: `http://${own}` },
+        { origin: `HTTP://${own.toUpperCase()}` },
+        { 'sec-fetch-site': 'same-origin' },
+        { 'sec-fetch-site': 'same-site' },
+        {},
+      ];
       for (const headers of allowed) {
         const res = await client.post('counter', body, headers);
         assert.equal(res.status, 200, `${JSON.stringify(headers)}: ${res.text}`);
@@ -640,6 +673,49 @@ for (const host of hosts) {
       const allowing = await start(makeApp({ ...DEFAULTS_BUT_THROTTLE, allowedOrigins: ['https://app.example.com'] }));
       assert.equal((await allowing.post('counter', body, { origin: 'https://app.example.com' })).status, 200);
       assertRefusal(await allowing.post('counter', body, { origin: 'https://other.example.com' }), 403, 'csrf');
+      // Behind a trusted proxy that ends TLS, X-Forwarded-Proto gives the scheme; otherwise it is ignored.
+      const https = { origin: `https://${own}`, 'x-forwarded-proto': 'https' };
+      assertRefusal(await client.post('counter', body, https), 403, 'csrf');
+      const proxied = await start(makeApp({ ...DEFAULTS_BUT_THROTTLE, clientAddress: { trustedProxies: 1 } }));
+      const { host: proxiedHost } = new URL(proxied.baseUrl);
+      const viaProxy = await proxied.post('counter', { event: 'increment', state: await freshBlob(weft) }, { origin: `https://${proxiedHost}`, 'x-forwarded-proto': 'https' });
+      assert.equal(viaProxy.status, 200, viaProxy.text);
+    });
+
+    test('P3.10 Host not in allowedHosts (a DNS-rebinding request) → 400 bad_host on every Weft route', async () => {
+      const state = await freshBlob(weft);
+      const rebinding = { host: 'evil.example', origin: 'http://evil.example' };
+      const send = (c: TestClient, path: string, headers: Record<string, string>, method = 'GET', body?: string) =>
+        rawRequest(c.baseUrl, { method, path, headers, ...(body !== undefined && { body }) });
+      const event = JSON.stringify({ event: 'increment', state });
+      assertRefusal(await send(client, '/components/counter/', { ...rebinding, 'content-type': 'application/json' }, 'POST', event), 400, 'bad_host');
+      assertRefusal(await send(client, '/items/1', rebinding), 400, 'bad_host');
+      assertRefusal(await send(client, '/weft/htmx.min.js', rebinding), 400, 'bad_host');
+      // The listed hosts are served, on any port.
+      assert.equal((await send(client, '/items/1', { host: 'localhost:1' })).status, 200);
+      // Development allows localhost names and loopback addresses by default, and nothing else.
+      const dev = await start(makeApp({ ...DEFAULTS_BUT_THROTTLE, mode: 'development', allowedHosts: undefined }));
+      for (const host of ['localhost:3000', 'app.localhost', '127.0.0.1', '[::1]:8080']) {
+        assert.equal((await send(dev, '/items/1', { host })).status, 200, host);
+      }
+      for (const host of ['evil.example', '192.168.0.10']) assertRefusal(await send(dev, '/items/1', { host }), 400, 'bad_host');
+      // Production has no default: the app must say which hosts are its own.
+      await assert.rejects(async () => host.start(makeApp({ allowedHosts: undefined })), /no allowedHosts/);
+      await stillServes();
+    });
+
+    test('P3.11 every response carries X-Content-Type-Options: nosniff', async () => {
+      const state = await freshBlob(weft);
+      const responses: AnyResponse[] = [
+        await client.fire('counter', state, 'increment'),
+        await client.fire('counter', state, 'explode'),
+        await client.post('counter', '{'),
+        await client.get('/items/1'),
+        await client.get('/items/zero'),
+        await client.get('/weft/htmx.min.js'),
+        await client.get('/components/counter/'),
+      ];
+      for (const res of responses) assert.equal(header(res, 'x-content-type-options'), 'nosniff', `${res.status} ${res.text.slice(0, 80)}`);
     });
 
     test('P4.1 every refusal is JSON {error, code, …}, never HTML, and the server keeps serving', async () => {

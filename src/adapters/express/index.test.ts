@@ -24,8 +24,19 @@ class Counter extends Component<{ count: number }> {
   }
 }
 
+/** Shows the client address Weft found. */
+class Where extends Component<Record<string, never>> {
+  mount() {
+    return {};
+  }
+  override render() {
+    return html`<p>${this.context.request?.ip ?? ''}</p>`;
+  }
+}
+
 const registry = new Registry();
 registry.register('counter', Counter);
+registry.register('where', Where);
 
 function makeApp(): Weft {
   return createWeft({ registry, secret: SECRET, mode: 'development', logger: { error() {}, warn() {} } });
@@ -229,5 +240,33 @@ describe('express adapter with no body parser', () => {
     const res = await fetch(`${base}/nowhere`);
     assert.equal(res.status, 404);
     assert.equal(await res.text(), 'host 404');
+  });
+});
+
+describe('express adapter and the client address', () => {
+  async function whereWith(options: Parameters<typeof createWeft>[0]): Promise<string> {
+    const weft = createWeft({ registry, secret: SECRET, mode: 'development', ...options }).view('/where', Where);
+    const app = express();
+    // Express's own proxy setting: Weft does not take it, so there is one place to say it.
+    app.set('trust proxy', true);
+    app.use(weftMiddleware(weft));
+    const server = createServer(app);
+    const base = await listen(server);
+    try {
+      const res = await fetch(`${base}/where`, { headers: { 'x-forwarded-for': '203.0.113.5' } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+      return await res.text();
+    } finally {
+      await close(server);
+    }
+  }
+
+  it('is the socket address unless the app trusts proxies (Express\'s trust proxy is not consulted)', async () => {
+    assert.match(await whereWith({}), /^<p>(::ffff:)?127\.0\.0\.1<\/p>$/);
+  });
+
+  it('follows the app\'s clientAddress option', async () => {
+    assert.equal(await whereWith({ clientAddress: { trustedProxies: 1 } }), '<p>203.0.113.5</p>');
   });
 });

@@ -39,7 +39,10 @@ export function weft(app: Weft, options: ExpressOptions = {}) {
   const handle = createHttpHandler(app);
   return (req: Request, res: Response, next: NextFunction): void => {
     const locals = options.locals?.(req, res) ?? (res.locals as Record<string, unknown>);
-    handle(toHttpRequest(req, req.ip ?? req.socket.remoteAddress ?? '', locals, bodyReader(req))).then((response) => {
+    // The socket's address: the app's `clientAddress` option, not Express's
+    // `trust proxy` setting, decides how far forwarding headers are trusted, so
+    // every adapter finds the same client.
+    handle(toHttpRequest(req, req.socket.remoteAddress ?? '', locals, bodyReader(req))).then((response) => {
       if (response) writeResponse(res, response);
       else next();
     }, next);

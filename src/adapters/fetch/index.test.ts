@@ -41,7 +41,7 @@ const warnings: string[] = [];
 const logger = { warn: (message: string) => warnings.push(message), error: console.error };
 
 function makeApp(): Weft {
-  return createWeft({ registry, secret: SECRET, mode: 'development', maxBodyBytes: 256, logger }).view('/whoami', Whoami);
+  return createWeft({ registry, secret: SECRET, mode: 'development', maxBodyBytes: 256, allowedHosts: ['app.test'], logger }).view('/whoami', Whoami);
 }
 
 const ORIGIN = 'http://app.test';
@@ -115,6 +115,33 @@ describe('createFetchHandler', () => {
     assert.match(warnings[0] ?? '', /without env\.ip; all clients share one bad-signature throttle/);
   });
 
+  it('does not warn without env.ip when the app says how to find the client', async () => {
+    const weft = createWeft({ registry, secret: SECRET, mode: 'development', allowedHosts: ['app.test'], logger, clientAddress: { trustedProxies: 1 } });
+    weft.view('/whoami', Whoami);
+    warnings.length = 0;
+    const res = await createFetchHandler(weft)(new Request(`${ORIGIN}/whoami`, { headers: { 'x-forwarded-for': '203.0.113.8' } }));
+    assert.equal(await res.text(), '<p>@203.0.113.8</p>');
+    assert.deepEqual(warnings, []);
+  });
+
+  it('checks the Host header, or the URL\'s host when the runtime keeps it only there', async () => {
+    const handler = createFetchHandler(makeApp());
+    assert.equal((await handler(new Request(`${ORIGIN}/whoami`))).status, 200);
+    const rebinding = await handler(new Request('http://evil.example/whoami', { headers: { origin: 'http://evil.example' } }));
+    assert.equal(rebinding.status, 400);
+    assert.equal(((await rebinding.json()) as { code: string }).code, 'bad_host');
+    const { blob } = await makeApp().render('counter');
+    const event = new Request('http://evil.example/components/counter/', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://evil.example' },
+      body: JSON.stringify({ state: blob, event: 'increment' }),
+    });
+    const refused = await handler(event);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(((await refused.json()) as { code: string }).code, 'bad_host');
+  });
+
   it('refuses a streamed body over the limit with 413 and stops reading it', async () => {
     const handler = createFetchHandler(makeApp());
     const body = chunkedBody(100, 100);
@@ -162,7 +189,13 @@ describe('createFetchHandler', () => {
 
   it('answers a body stream that fails part-way with 400 JSON, without logging a server error', async () => {
     const errors: unknown[] = [];
-    const weft = createWeft({ registry, secret: SECRET, mode: 'production', logger: { error: (...a: unknown[]) => void errors.push(a), warn() {} } });
+    const weft = createWeft({
+      registry,
+      secret: SECRET,
+      mode: 'production',
+      allowedHosts: ['app.test'],
+      logger: { error: (...a: unknown[]) => void errors.push(a), warn() {} },
+    });
     const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
         controller.error(new Error('aborted'));

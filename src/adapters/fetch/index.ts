@@ -14,9 +14,10 @@ import { bodyReadError, checkContentEncoding, createHttpHandler, decodeBody, typ
 
 export interface FetchEnv {
   /**
-   * The client address (the Fetch API has none; your host knows it, e.g. Hono's
-   * `getConnInfo(c).remote.address`). Without it every client shares one
-   * bad-signature throttle bucket, so the handler warns once.
+   * The socket's address (the Fetch API has none; your host knows it, e.g. Hono's
+   * `getConnInfo(c).remote.address`). The app's `clientAddress` option then finds
+   * the client from it. Without either, every client shares one bad-signature
+   * throttle bucket, so the handler warns once.
    */
   ip?: string;
   locals?: Record<string, unknown>;
@@ -61,7 +62,7 @@ export function createFetchHandler(weft: Weft, options: FetchOptions = {}) {
   const handle = createHttpHandler(weft);
   let warnedNoIp = false;
   return async (request: Request, env: FetchEnv = {}): Promise<Response> => {
-    if (env.ip === undefined && !warnedNoIp) {
+    if (env.ip === undefined && weft.limits.clientAddress === undefined && !warnedNoIp) {
       warnedNoIp = true;
       weft.logger.warn(
         'Weft: the fetch handler was called without env.ip; all clients share one bad-signature throttle. Pass the client address.',
@@ -71,9 +72,12 @@ export function createFetchHandler(weft: Weft, options: FetchOptions = {}) {
     request.headers.forEach((value, name) => {
       headers[name] = value;
     });
+    const url = new URL(request.url);
+    // Some runtimes keep the Host only in the URL they build from it.
+    headers.host ??= url.host;
     const response = await handle({
       method: request.method,
-      url: new URL(request.url),
+      url,
       headers,
       ip: env.ip ?? '',
       locals: env.locals ?? {},

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -9,7 +9,7 @@ import { Component } from '../../core/component.js';
 import { html } from '../../core/html.js';
 import { Registry } from '../../core/registry.js';
 import { isWeftError } from '../../testing/index.js';
-import { createNodeHandler, type NodeHandlerOptions, readNodeBody, serve, toHttpRequest } from './index.js';
+import { createNodeHandler, type NodeHandlerOptions, readNodeBody, SERVE_DEFAULTS, serve, toHttpRequest } from './index.js';
 
 const SECRET = 'node-adapter-test-secret-0123456789abcdef';
 
@@ -139,6 +139,17 @@ describe('readNodeBody', () => {
   });
 });
 
+describe('readNodeBody when the connection closes', () => {
+  it('settles with 400 when the stream closes before its end (no error, no end)', async () => {
+    const stream = new Readable({ read() {} });
+    const req = Object.assign(stream, { headers: {} }) as unknown as IncomingMessage;
+    const read = readNodeBody(req, 100);
+    stream.push(Buffer.from('{"a"'));
+    stream.emit('close');
+    await assert.rejects(read, (err: unknown) => isWeftError(400, 'bad_request')(err) && /closed before the body ended/.test((err as Error).message));
+  });
+});
+
 describe('toHttpRequest', () => {
   it('carries method, URL, headers, ip and locals', () => {
     const locals = { user: 'ada' };
@@ -167,6 +178,13 @@ describe('toHttpRequest', () => {
       assert.equal(req.url.pathname, '/weft/htmx.min.js');
       assert.equal(req.url.search, '?v=1');
     }
+  });
+
+  it('uses https: in the URL when the connection itself is TLS', () => {
+    const tls = Object.assign(fakeRequest({ url: '/x', headers: { host: 'a.test' } }), { socket: { encrypted: true } });
+    assert.equal(toHttpRequest(tls, '', {}).url.href, 'https://a.test/x');
+    const plain = Object.assign(fakeRequest({ url: '/x', headers: { host: 'a.test' } }), { socket: {} });
+    assert.equal(toHttpRequest(plain, '', {}).url.href, 'http://a.test/x');
   });
 
   it('defaults the method to GET and the URL to /', () => {
@@ -287,6 +305,40 @@ describe('createNodeHandler', () => {
     assert.equal(((await res.json()) as { code: string }).code, 'too_large');
   });
 
+  it('refuses a body beyond maxPendingBodies still arriving with 503 busy, and serves again once they end', async () => {
+    // One handler for every request: it keeps the count.
+    const own = createServer(createNodeHandler(weft, { maxPendingBodies: 2 }));
+    const base = await listen(own);
+    const { port } = own.address() as AddressInfo;
+    const { blob } = await weft.render('counter');
+    const body = JSON.stringify({ state: blob, event: 'increment' });
+    // Two clients that send their headers and then stall in the middle of the body.
+    const stalled = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
+    for (const socket of stalled) {
+      socket.on('error', () => {});
+      socket.write(`POST /components/counter/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    }
+    try {
+      await delay(200);
+      const res = await fetch(`${base}/components/counter/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '1');
+      assert.equal(res.headers.get('connection'), 'close');
+      assert.equal(((await res.json()) as { code: string }).code, 'busy');
+      // Pages do not read a body and are not held up.
+      assert.equal((await fetch(`${base}/whoami`)).status, 200);
+    } finally {
+      for (const socket of stalled) socket.destroy();
+    }
+    await delay(200);
+    try {
+      const again = await fetch(`${base}/components/counter/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      assert.equal(again.status, 200, await again.text());
+    } finally {
+      await close(own);
+    }
+  });
+
   it('answers 500 JSON and logs when the locals function throws', async () => {
     const boom = new Error('locals failed');
     use({
@@ -311,6 +363,55 @@ describe('serve', () => {
       const res = await fetch(`http://127.0.0.1:${port}/whoami`);
       assert.equal(res.status, 200);
       assert.equal(await res.text(), '<p>user=nobody</p>');
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('sets tight timeouts by default, and takes others', async () => {
+    assert.deepEqual(SERVE_DEFAULTS, { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, maxPendingBodies: 100 });
+    const server = await serve(makeApp(), { port: 0, hostname: '127.0.0.1' });
+    try {
+      assert.equal(server.headersTimeout, 10_000);
+      assert.equal(server.requestTimeout, 30_000);
+      assert.equal(server.keepAliveTimeout, 5_000);
+    } finally {
+      await close(server);
+    }
+    const custom = await serve(makeApp(), { port: 0, hostname: '127.0.0.1', headersTimeout: 2000, requestTimeout: 4000, keepAliveTimeout: 65_000 });
+    try {
+      assert.equal(custom.headersTimeout, 2000);
+      assert.equal(custom.requestTimeout, 4000);
+      assert.equal(custom.keepAliveTimeout, 65_000);
+    } finally {
+      await close(custom);
+    }
+  });
+
+  it('drops a client that trickles its headers, once headersTimeout has passed', async () => {
+    const server = await serve(makeApp(), { port: 0, hostname: '127.0.0.1', headersTimeout: 300, requestTimeout: 600 });
+    try {
+      const { port } = server.address() as AddressInfo;
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      const started = Date.now();
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString('latin1');
+      });
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.write('GET /whoami HTTP/1.1\r\nHost: localhost\r\n');
+      // Keep sending a header line now and then, never the blank line that ends them.
+      const trickle = setInterval(() => socket.write('X-Slow: 1\r\n'), 100);
+      try {
+        await Promise.race([closed, delay(5000)]);
+      } finally {
+        clearInterval(trickle);
+        socket.destroy();
+      }
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < 3000, `the connection stayed open ${elapsed} ms`);
+      assert.match(answer, /^HTTP\/1\.1 408/);
     } finally {
       await close(server);
     }

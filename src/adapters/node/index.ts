@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { createLiveServer, type LiveServer, type LiveServerOptions } from '../../transport/ws/index.js';
 import type { Weft } from '../../core/app.js';
 import { WeftError } from '../../core/errors.js';
@@ -20,11 +21,31 @@ export interface NodeHandlerOptions {
   fallback?: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
   /** Values passed to components as `context.locals` (e.g. the logged-in user). */
   locals?: (req: IncomingMessage) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /**
+   * Most event requests whose body is still arriving at one time; more get 503
+   * `busy` (with `Retry-After`) and their connection closed. Each one holds a
+   * socket and up to `maxBodyBytes` of memory, so this bounds what clients that
+   * send their bodies slowly can take. Default 100.
+   */
+  maxPendingBodies?: number;
 }
 
 export interface ServeOptions extends NodeHandlerOptions {
   port?: number;
   hostname?: string;
+  /** Milliseconds a client has to send the request headers. Default 10 000 (Node's own: 60 000). */
+  headersTimeout?: number;
+  /**
+   * Milliseconds a client has to send the whole request, headers and body.
+   * Default 30 000 (Node's own: 300 000): an event body is at most `maxBodyBytes`.
+   */
+  requestTimeout?: number;
+  /**
+   * Milliseconds an idle keep-alive connection is kept open. Default 5 000. Behind
+   * a load balancer, make it longer than the balancer's own idle timeout (60 s on
+   * many), or it may reuse a connection the server is closing.
+   */
+  keepAliveTimeout?: number;
   /** The WebSocket for live components (on by default, at the app's `livePath`); `false` turns it off. */
   live?: Omit<LiveServerOptions, 'locals'> | false;
 }
@@ -54,6 +75,9 @@ export function attachLive(server: Server, weft: Weft, options: LiveServerOption
   return live;
 }
 
+/** Timeouts for a server whose requests are small JSON events and page loads. */
+export const SERVE_DEFAULTS = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, maxPendingBodies: 100 } as const;
+
 /** Reads a Node request body as UTF-8, refusing more than `limit` bytes with 413. */
 export function readNodeBody(req: IncomingMessage, limit: number): Promise<string> {
   // Plain 'data'/'end' listeners: a for-await over the stream costs several times more.
@@ -67,6 +91,10 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<strin
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    // A connection closed before the end: without this the read would never
+    // settle, and the body would count as still arriving for ever.
+    const onClose = (): void => reject(bodyReadError(new Error('the connection closed before the body ended')));
+    req.once('close', onClose);
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
@@ -78,6 +106,7 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<strin
       chunks.push(chunk);
     };
     const onEnd = (): void => {
+      req.off('close', onClose);
       try {
         resolve(decodeBody(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
       } catch (err) {
@@ -99,6 +128,9 @@ function headerMap(req: IncomingMessage): Record<string, string | undefined> {
 }
 
 function requestUrl(req: IncomingMessage): URL {
+  // https when this server itself holds the TLS connection (https.createServer);
+  // behind a proxy that ends TLS, the app's `clientAddress` option says so.
+  const scheme = (req.socket as Partial<TLSSocket> | undefined)?.encrypted === true ? 'https' : 'http';
   const target = req.url ?? '/';
   // Build from a string, never `new URL(target, base)`: that would read a target
   // like "//evil.example/x" as another host.
@@ -106,9 +138,9 @@ function requestUrl(req: IncomingMessage): URL {
   // A Host with '/', '@', '?' or '#' in it would move the path; only a plain host[:port] is used.
   const host = req.headers.host;
   try {
-    return new URL(`http://${host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : 'localhost'}${path}`);
+    return new URL(`${scheme}://${host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : 'localhost'}${path}`);
   } catch {
-    return new URL(`http://localhost${path}`);
+    return new URL(`${scheme}://localhost${path}`);
   }
 }
 
@@ -123,8 +155,8 @@ export function toHttpRequest(
 }
 
 export function writeResponse(res: ServerResponse, response: HttpResponse): void {
-  // A 413 may leave an unread body on the socket; closing is cheaper than draining it.
-  if (response.status === 413) res.setHeader('connection', 'close');
+  // A 413 or 503 may leave an unread body on the socket; closing is cheaper than draining it.
+  if (response.status === 413 || response.status === 503) res.setHeader('connection', 'close');
   res.writeHead(response.status, response.headers);
   res.end(response.body);
 }
@@ -132,10 +164,23 @@ export function writeResponse(res: ServerResponse, response: HttpResponse): void
 /** A `(req, res)` listener for `http.createServer`. */
 export function createNodeHandler(weft: Weft, options: NodeHandlerOptions = {}) {
   const handle = createHttpHandler(weft);
+  const maxPending = options.maxPendingBodies ?? SERVE_DEFAULTS.maxPendingBodies;
+  let pending = 0;
+  const readBody = (req: IncomingMessage) => async (limit: number): Promise<string> => {
+    if (pending >= maxPending) {
+      throw new WeftError(503, 'busy', `the server is already reading ${pending} request bodies; retry shortly`, undefined, { 'retry-after': '1' });
+    }
+    pending++;
+    try {
+      return await readNodeBody(req, limit);
+    } finally {
+      pending--;
+    }
+  };
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       const locals = (await options.locals?.(req)) ?? {};
-      const response = await handle(toHttpRequest(req, req.socket.remoteAddress ?? '', locals));
+      const response = await handle(toHttpRequest(req, req.socket.remoteAddress ?? '', locals, readBody(req)));
       if (response) return writeResponse(res, response);
       if (options.fallback) return await options.fallback(req, res);
       writeResponse(res, jsonError(new WeftError(404, 'not_found', `no route for ${req.method} ${requestUrl(req).pathname}`)));
@@ -147,9 +192,25 @@ export function createNodeHandler(weft: Weft, options: NodeHandlerOptions = {}) 
   };
 }
 
-/** Starts an HTTP server; resolves once it is listening. */
+/**
+ * Starts an HTTP server; resolves once it is listening. Its timeouts are tight
+ * (see {@link ServeOptions}): a client that trickles its headers or body holds a
+ * connection for seconds, not minutes.
+ */
 export function serve(weft: Weft, options: ServeOptions = {}): Promise<Server> {
-  const server = createServer(createNodeHandler(weft, options));
+  const headersTimeout = options.headersTimeout ?? SERVE_DEFAULTS.headersTimeout;
+  const requestTimeout = options.requestTimeout ?? SERVE_DEFAULTS.requestTimeout;
+  const server = createServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: options.keepAliveTimeout ?? SERVE_DEFAULTS.keepAliveTimeout,
+      // Node checks for expired requests this often (its default is 30 s, which
+      // would stretch a 10 s limit to 40 s).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, headersTimeout, requestTimeout || 1000)),
+    },
+    createNodeHandler(weft, options),
+  );
   if (options.live !== false) attachLive(server, weft, { ...options.live, ...(options.locals && { locals: options.locals }) });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

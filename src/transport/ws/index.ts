@@ -14,6 +14,8 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Weft } from '../../core/app.js';
 import type { ComponentContext, RequestInfo } from '../../core/component.js';
 import { WeftError } from '../../core/errors.js';
+import { hostCheck } from '../../policy/allowed-hosts.js';
+import { clientResolver } from '../../policy/client-address.js';
 import { checkCsrf } from '../../policy/csrf.js';
 import { CLOSE } from '../../protocol/frames.js';
 import { LiveConnection, type LiveLimits } from './connection.js';
@@ -69,6 +71,9 @@ export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): L
   const idleMs = options.idleMs ?? 120_000;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? weft.limits.maxBodyBytes, perMessageDeflate: false });
   const sockets = new Map<WebSocket, Tracked>();
+  // The same Host and client-address rules as the app's HTTP routes.
+  const checkHost = hostCheck(weft.limits.allowedHosts);
+  const client = clientResolver(weft.limits.clientAddress);
 
   const heartbeat = setInterval(() => {
     const now = Date.now();
@@ -87,9 +92,7 @@ export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): L
   }, heartbeatMs);
   heartbeat.unref();
 
-  async function accept(ws: WebSocket, req: IncomingMessage, url: URL): Promise<void> {
-    const headers = headerMap(req);
-    const request: RequestInfo = { method: 'GET', url, headers, ip: req.socket.remoteAddress ?? '' };
+  async function accept(ws: WebSocket, req: IncomingMessage, request: RequestInfo): Promise<void> {
     let locals: Record<string, unknown> = {};
     try {
       locals = (await options.locals?.(req)) ?? {};
@@ -129,21 +132,26 @@ export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): L
     },
     handleUpgrade(req, socket, head) {
       const host = req.headers.host && /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host) ? req.headers.host : 'localhost';
+      const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
       let url: URL;
       try {
-        url = new URL(`http://${host}${(req.url ?? '/').startsWith('/') ? req.url : '/'}`);
+        url = new URL(`${scheme}://${host}${(req.url ?? '/').startsWith('/') ? req.url : '/'}`);
       } catch {
         return false;
       }
       if (url.pathname !== weft.livePath) return false;
+      const headers = headerMap(req);
+      const raw: RequestInfo = { method: 'GET', url, headers, ip: req.socket.remoteAddress ?? '' };
+      const request: RequestInfo = { ...raw, ip: client.address(raw) };
       try {
-        checkCsrf(headerMap(req), url, weft.limits);
+        checkHost(headers.host);
+        checkCsrf(headers, { scheme: client.scheme(raw), host: headers.host ?? url.host }, weft.limits);
       } catch (err) {
         refuse(socket, err as WeftError);
         return true;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        void accept(ws, req, url);
+        void accept(ws, req, request);
       });
       return true;
     },
