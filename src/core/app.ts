@@ -13,7 +13,7 @@ import { Registry, registry as defaultRegistry } from './registry.js';
 import { DEFAULT_RENDER_LIMITS } from './render-record.js';
 import { placeholderRoot } from './root.js';
 import { StateCodec } from './state-codec.js';
-import { checkGroup, encodeGroupMessage, groupTopic } from './live.js';
+import { checkGroup, checkStreamClass, encodeGroupMessage, groupTopic, type StreamSpec } from './live.js';
 import { Hub } from '../backplane/hub.js';
 import { MemoryBackplane } from '../backplane/memory.js';
 import type { Backplane } from '../backplane/types.js';
@@ -90,6 +90,8 @@ export interface ViewRoute {
   keys: string[];
   type: ComponentClass;
   name: string;
+  /** Served as an event stream (`weft.stream()`), not as a page. */
+  stream?: boolean;
 }
 
 export interface ResolvedLimits {
@@ -286,6 +288,23 @@ export class Weft implements DispatchHost, LifecycleHost {
     if (!pattern.startsWith('/')) throw new TypeError(`view path must start with "/": ${pattern}`);
     const name = this.#nameOf(type);
     this.views.push({ pattern, ...compileRoute(pattern), type, name });
+    return this;
+  }
+
+  /**
+   * Serves a component as a Server-Sent Events stream at a URL: each message
+   * published on its `static stream.channel` goes to its `receive(data)`, and its
+   * new render is sent as an SSE event named `static stream.event`. Works with
+   * htmx's SSE extension (`sse-connect` + `sse-swap`) and any `EventSource`.
+   *
+   * @example
+   * weft.stream('/notification/', Notification);
+   */
+  stream(pattern: string, type: ComponentClass): this {
+    if (!pattern.startsWith('/')) throw new TypeError(`stream path must start with "/": ${pattern}`);
+    const name = this.#nameOf(type);
+    checkStreamClass(type as unknown as { stream?: StreamSpec; prototype: unknown }, name);
+    this.views.push({ pattern, ...compileRoute(pattern), type, name, stream: true });
     return this;
   }
 

@@ -70,3 +70,29 @@ export function getSeqs(instance: object): Record<string, string> {
 export function setSeqs(instance: object, seqs: Readonly<Record<string, string>>): void {
   seqsOf.set(instance, { ...seqs });
 }
+
+/** What a streamed component declares (`static stream`): see `weft.stream()`. */
+export interface StreamSpec {
+  /** The channel whose messages it renders, e.g. `notifications_channel`. */
+  channel: string;
+  /** The SSE event name each render is sent as (htmx's `sse-swap`). Default `message`. */
+  event?: string;
+}
+
+/** A streamed component's instance side. */
+export interface Receiver {
+  /** Takes one channel message (its text) into the state; returning `false` skips it (nothing is sent). */
+  receive(data: string): unknown;
+}
+
+/** Checks, when the route is registered, that a class can be streamed. */
+export function checkStreamClass(type: { stream?: StreamSpec; prototype: unknown }, name: string): StreamSpec {
+  const spec = type.stream;
+  if (!spec || typeof spec.channel !== 'string' || spec.channel === '') {
+    throw new TypeError(`component "${name}" has no static stream = { channel } to be served as a stream`);
+  }
+  if (typeof (type.prototype as Partial<Receiver>).receive !== 'function') {
+    throw new TypeError(`component "${name}" must have a receive(data) method to be served as a stream`);
+  }
+  return spec;
+}

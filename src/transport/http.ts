@@ -20,6 +20,7 @@ import { clientResolver } from '../policy/client-address.js';
 import { checkCsrf } from '../policy/csrf.js';
 import { SignatureThrottle } from '../policy/signature-throttle.js';
 import { getAsset } from './assets.js';
+import { type EventStream, openStream } from './sse.js';
 
 /**
  * What an adapter hands to the handler. Header names are lower-case; `host` is
@@ -35,7 +36,8 @@ export interface HttpRequest extends RequestInfo {
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
-  body: string | Uint8Array;
+  /** The body, or a stream the adapter writes as it comes (Server-Sent Events). */
+  body: string | Uint8Array | EventStream;
 }
 
 /** Handles a request, or returns `undefined` when no Weft route matches it. */
@@ -247,6 +249,16 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     checkHost(req.headers.host);
     // Query first so path parameters win: /contacts/2?page=9 is page 2.
     const params = { ...Object.fromEntries(req.url.searchParams), ...match.params };
+    if (match.route.stream) {
+      const headers = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', ...NOSNIFF };
+      if (req.method === 'HEAD') return { status: 200, headers, body: '' };
+      delete (params as Record<string, unknown>).lastEventId;
+      // EventSource sends Last-Event-ID when it reconnects; a client that opens a
+      // new stream itself can pass the same as ?lastEventId=.
+      const last = req.headers['last-event-id'] ?? req.url.searchParams.get('lastEventId') ?? undefined;
+      const body = await openStream(weft, match.route.type, match.route.name, params, context(requestInfo(req), req), last);
+      return { status: 200, headers, body };
+    }
     const rendered = await weft.render(match.route.type, params, context(requestInfo(req), req));
     return htmlResponse(rendered.html);
   }

@@ -20,26 +20,15 @@ import { type AnyComponent, mountNew, renderInstance } from '../core/lifecycle.j
 import { isSeq } from '../backplane/compare.js';
 import { follow } from '../backplane/follow.js';
 import type { BackplaneMessage } from '../backplane/types.js';
-
-/** What a streamed component declares (`static stream`). */
-export interface StreamSpec {
-  /** The channel whose messages it renders, e.g. `notifications_channel`. */
-  channel: string;
-  /** The SSE event name each render is sent as (htmx's `sse-swap`). Default `message`. */
-  event?: string;
-}
+import { checkStreamClass, type Receiver } from '../core/live.js';
 
 /** A response body written over time: `start` begins it and returns how to stop it. */
 export interface EventStream {
   start(write: (chunk: string) => void, end: () => void): () => void;
 }
 
-/** A component class that can be streamed: `static stream` and a `receive(data)` method. */
-export type StreamComponentClass = ComponentClass & { stream: StreamSpec };
-
-interface Receiver {
-  /** Takes one channel message into the state; `false` skips it (nothing is sent). */
-  receive(data: string): unknown;
+export function isEventStream(body: unknown): body is EventStream {
+  return typeof body === 'object' && body !== null && typeof (body as EventStream).start === 'function';
 }
 
 /** SSE `data:` lines: one per line of the text, so newlines survive. */
@@ -48,17 +37,6 @@ export function sseMessage(id: string | undefined, event: string, data: string):
     .split(/\r\n|\r|\n/)
     .map((line) => `data: ${line}\n`)
     .join('')}\n`;
-}
-
-export function checkStreamClass(type: ComponentClass, name: string): StreamSpec {
-  const spec = (type as Partial<StreamComponentClass>).stream;
-  if (!spec || typeof spec.channel !== 'string' || spec.channel === '') {
-    throw new TypeError(`component "${name}" has no static stream = { channel } to be served as a stream`);
-  }
-  if (typeof (type.prototype as unknown as Partial<Receiver>).receive !== 'function') {
-    throw new TypeError(`component "${name}" must have a receive(data) method to be served as a stream`);
-  }
-  return spec;
 }
 
 export interface StreamOptions {
@@ -79,7 +57,7 @@ export async function openStream(
   lastEventId: string | undefined,
   options: StreamOptions = {},
 ): Promise<EventStream> {
-  const spec = checkStreamClass(type, name);
+  const spec = checkStreamClass(type as unknown as Parameters<typeof checkStreamClass>[0], name);
   const event = spec.event ?? 'message';
   const instance: AnyComponent = await mountNew(weft, type, name, params, context);
   const since = lastEventId !== undefined && isSeq(lastEventId) ? lastEventId : await weft.backplane.head(spec.channel);

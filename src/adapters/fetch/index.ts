@@ -10,6 +10,7 @@
  */
 import type { Weft } from '../../core/app.js';
 import { WeftError } from '../../core/errors.js';
+import { isEventStream } from '../../transport/sse.js';
 import { bodyReadError, checkContentEncoding, createHttpHandler, decodeBody, type HttpResponse, jsonError } from '../../transport/http.js';
 
 export interface FetchEnv {
@@ -54,6 +55,24 @@ async function readBody(request: Request, limit: number): Promise<string> {
 }
 
 function toResponse(response: HttpResponse): Response {
+  if (isEventStream(response.body)) {
+    const events = response.body;
+    const encoder = new TextEncoder();
+    let stop: (() => void) | undefined;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        stop = events.start(
+          (chunk) => controller.enqueue(encoder.encode(chunk)),
+          () => controller.close(),
+        );
+      },
+      // The client went away: end the subscription.
+      cancel() {
+        stop?.();
+      },
+    });
+    return new Response(stream, { status: response.status, headers: response.headers });
+  }
   const body = response.status === 304 || response.body === '' ? null : response.body;
   return new Response(body as BodyInit | null, { status: response.status, headers: response.headers });
 }

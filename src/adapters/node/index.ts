@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { createLiveServer, type LiveServer, type LiveServerOptions } from '../../transport/ws/index.js';
+import { isEventStream } from '../../transport/sse.js';
 import type { Weft } from '../../core/app.js';
 import { WeftError } from '../../core/errors.js';
 import { bodyReadError, checkContentEncoding, createHttpHandler, decodeBody, type HttpRequest, type HttpResponse, jsonError } from '../../transport/http.js';
@@ -158,6 +159,16 @@ export function writeResponse(res: ServerResponse, response: HttpResponse): void
   // A 413 or 503 may leave an unread body on the socket; closing is cheaper than draining it.
   if (response.status === 413 || response.status === 503) res.setHeader('connection', 'close');
   res.writeHead(response.status, response.headers);
+  if (isEventStream(response.body)) {
+    res.flushHeaders();
+    const stop = response.body.start(
+      (chunk) => res.write(chunk),
+      () => res.end(),
+    );
+    // The client went away: end the subscription, or it would leak.
+    res.once('close', stop);
+    return;
+  }
   res.end(response.body);
 }
 
