@@ -3,7 +3,7 @@
  * Weft app. `npm start` serves it; the browser tests start it on a random port.
  */
 import type { IncomingMessage } from 'node:http';
-import { Component, createWeft, html, page, Registry, type Weft, type WeftOptions } from 'weft';
+import { attrs, Component, createWeft, html, page, Registry, type Weft, type WeftOptions } from 'weft';
 import { Board } from './board/board.js';
 import { ContactRows, ContactsPage } from './contacts/contacts.js';
 import { openContacts } from './contacts/db.js';
@@ -11,6 +11,7 @@ import { Counter } from './counter/counter.js';
 import { Cart } from './shop/cart.js';
 import { Product } from './shop/product.js';
 import { Signup } from './signup/signup.js';
+import { Notification } from './notifications/notification.js';
 import { openCatalog } from './shop/catalog.js';
 import { cspNonce, ExamplePage, exampleStyles, pageOf } from './layout.js';
 import { stylesheetFallback } from './stylesheet.js';
@@ -32,6 +33,7 @@ class IndexPage extends Component<Record<string, never>> {
   <li><a href="/shop/product/1">Product</a> — the storefront's product: a Liquid file template, size selector, errors</li>
   <li><a href="/cart">Cart</a> — the storefront's cart component</li>
   <li><a href="/signup">Sign-up form</a> — a form whose mistakes re-render as messages beside the fields</li>
+  <li><a href="/notifications">Notifications</a> — live: messages on a pub/sub channel streamed over Server-Sent Events (htmx's SSE extension)</li>
   <li><a href="/board">Board</a> — nested components: counters inside a board keep their state when it re-renders</li>
 </ul>
 </main>`,
@@ -40,6 +42,23 @@ class IndexPage extends Component<Record<string, never>> {
 }
 
 const CounterPage = pageOf('Counter', Counter);
+
+/**
+ * Notifications streamed over Server-Sent Events, shown with htmx's own SSE
+ * extension and the very markup a Django page would use with it.
+ */
+class NotificationsPage extends ExamplePage {
+  protected readonly title = 'Notifications';
+  protected override head() {
+    return html`<script defer src="/weft/htmx-ext-sse.min.js" ${attrs({ nonce: cspNonce(this.context.locals) })}></script>`;
+  }
+  protected async content() {
+    return html`<p>Each notification published on <code>notifications_channel</code> replaces the one below.</p>
+<div class="notifications">
+<div hx-ext="sse" sse-connect="/notification/" sse-swap="notification"></div>
+</div>`;
+  }
+}
 
 class CartPage extends ExamplePage {
   protected readonly title = 'Cart';
@@ -98,6 +117,8 @@ export function createExampleApp(options: WeftOptions = {}): {
   registry.register('board-page', BoardPage);
   registry.register('signup', Signup);
   registry.register('signup-page', SignupPage);
+  registry.register('notification', Notification);
+  registry.register('notifications-page', NotificationsPage);
 
   const weft = createWeft({ registry, ...options });
   weft.view('/', IndexPage);
@@ -108,6 +129,8 @@ export function createExampleApp(options: WeftOptions = {}): {
   weft.view('/shop/product/:productId', ProductPage);
   weft.view('/board', BoardPage);
   weft.view('/signup', SignupPage);
+  weft.view('/notifications', NotificationsPage);
+  weft.stream('/notification/', Notification);
   const shared = { db: openContacts(), catalog: openCatalog() };
   return { weft, locals: (req) => ({ ...shared, user: userOf(req.headers.cookie) }), fallback: stylesheetFallback };
 }

@@ -26,6 +26,10 @@ export abstract class ExamplePage<P extends object = Record<string, never>> exte
   protected abstract readonly title: string;
   /** False when the example shows its own heading. */
   protected readonly heading: boolean = true;
+  /** More for `<head>`, after the examples' stylesheet (an htmx extension's script, say). */
+  protected head(): SafeHtml | undefined {
+    return undefined;
+  }
 
   mount() {
     return {};
@@ -36,7 +40,7 @@ export abstract class ExamplePage<P extends object = Record<string, never>> exte
 
   override async render() {
     return page({
-      head: exampleStyles,
+      head: html`${exampleStyles}${this.head()}`,
       nonce: cspNonce(this.context.locals),
       title: this.title,
       body: html`<main>

@@ -20,6 +20,8 @@ const require = createRequire(import.meta.url);
 const SOURCES: Record<string, () => string> = {
   'htmx.min.js': () => require.resolve('htmx.org/dist/htmx.min.js'),
   'idiomorph.min.js': () => require.resolve('idiomorph/dist/idiomorph.min.js'),
+  // htmx's own SSE extension, for pages that use its sse-connect / sse-swap markup.
+  'htmx-ext-sse.min.js': () => require.resolve('htmx-ext-sse/dist/sse.min.js'),
   // Built by `npm run build` (esbuild) into dist/client/. Run from dist/transport/ or src/transport/.
   'weft.min.js': () => built('weft.min.js'),
   'weft-live.min.js': () => built('weft-live.min.js'),
