@@ -32,3 +32,7 @@ export { component, Registry, registry } from './core/registry.js';
 export { type FieldIssue, type StandardSchemaV1 } from './core/schema.js';
 export { type Envelope, StateCodec, type StateCodecOptions } from './core/state-codec.js';
 export { createHttpHandler, type HttpRequest, type HttpResponse } from './transport/http.js';
+export { type Backplane, type BackplaneMessage, type Replay, type Seq } from './backplane/types.js';
+export { MemoryBackplane } from './backplane/memory.js';
+export { GROUP_NAME, type StreamSpec } from './core/live.js';
+export { createLiveServer, type LiveServer, type LiveServerOptions } from './transport/ws/index.js';

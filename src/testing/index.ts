@@ -259,3 +259,5 @@ export async function createTestClient(weft: Weft): Promise<TestClient> {
     server.close(() => resolve());
   }));
 }
+
+export { LiveTestClient, rootsIn, type LiveConnectOptions, type LiveFrame } from './live.js';

@@ -82,3 +82,6 @@ export function weftErrors(app: Weft): ErrorRequestHandler {
     writeResponse(res, jsonError(mapped));
   };
 }
+
+/** Serve live components' WebSocket on the server `app.listen()` returned (see `weft/node`). */
+export { attachLive } from '../node/index.js';
