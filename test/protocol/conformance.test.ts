@@ -80,7 +80,7 @@ function unescapeAttr(value: string): string {
 }
 
 // ---------------------------------------------------------------------------------
-// A minimal htmx and DOM, enough to run the served browser client in Node (P5.2–P5.4).
+// A minimal htmx and DOM, enough to run the served browser client in Node (P5.2–P5.6).
 
 interface ClientExtension {
   onEvent(name: string, evt: { detail: Record<string, unknown> }): void;
@@ -124,9 +124,18 @@ class FakeElement extends EventTarget {
     return Number(this.value);
   }
 
-  /** Only `[weft-state]` and `form` (by a `tag` attribute) are needed. */
+  readonly isConnected = true;
+
+  /** Only `[weft-state]`, `form` (by a `tag` attribute) and `hx-sync` are needed. */
   closest(selector: string): FakeElement | null {
-    const matches = selector === '[weft-state]' ? 'weft-state' in this.attributes : selector === 'form' ? this.attributes.tag === 'form' : undefined;
+    const matches =
+      selector === '[weft-state]'
+        ? 'weft-state' in this.attributes
+        : selector === 'form'
+          ? this.attributes.tag === 'form'
+          : selector === '[hx-sync],[data-hx-sync]'
+            ? 'hx-sync' in this.attributes
+            : undefined;
     assert.notEqual(matches, undefined, `client used an unexpected selector ${selector}`);
     if (matches) return this;
     return this.parent ? this.parent.closest(selector) : null;
@@ -145,6 +154,30 @@ class FakeElement extends EventTarget {
 
 /** An `<input>` for the client's `instanceof HTMLInputElement` checks. */
 class FakeInput extends FakeElement {}
+
+/** An XMLHttpRequest that records what is sent; `end()` plays its `loadend`. */
+class FakeXhr extends EventTarget {
+  body: string | undefined;
+  send(body: string): void {
+    this.body = body;
+  }
+  abort(): void {}
+  end(): void {
+    this.dispatchEvent(new Event('loadend'));
+  }
+}
+
+/**
+ * Encodes an event as htmx does: `encodeParameters`, then `xhr.send` with what it
+ * returned. Returns the request; its `body` is set once the client sends it.
+ */
+function encodeEvent(ext: ClientExtension, form: FormData, elt: FakeElement): FakeXhr {
+  const xhr = new FakeXhr();
+  const placeholder = ext.encodeParameters(xhr, form, elt);
+  assert.equal(typeof placeholder, 'string', 'the client encodes requests from inside a root');
+  xhr.send(placeholder as string);
+  return xhr;
+}
 
 interface LoadedClient {
   ext: ClientExtension;
@@ -816,17 +849,20 @@ for (const host of hosts) {
       // The +2 button as rendered, and a form field of the root.
       const target = new FakeElement({ 'hx-vals': unescapeAttr(button[2] as string) }, root);
       new FakeElement({ name: 'extra' }, root);
+      // A number input sends a number (the typed payload rule of P5.2).
+      new FakeElement({ name: 'qty' }, root).type = 'number';
       // What htmx hands over: form data, hx-vals as strings (their JSON types come back from the attribute).
       const form = new FormData();
       form.append('note', 'typed');
       form.append('extra', 'x');
+      form.append('qty', '3');
       form.append('by', '2');
       form.append('event', 'add');
-      const text = ext.encodeParameters({}, form, target);
+      const text = encodeEvent(ext, form, target).body;
       assert.ok(text);
       assert.deepEqual(JSON.parse(text), {
         event: 'add',
-        payload: { by: 2, extra: 'x' },
+        payload: { by: 2, extra: 'x', qty: 3 },
         state: rendered.blob,
         updates: { note: 'typed' },
         children: { 'child-1': 'AbCdEfGh_-12' },
@@ -844,7 +880,7 @@ for (const host of hosts) {
       assert.equal(textOf(res.text, 'note'), 'typed');
     });
 
-    test('P5.3 roots swap with hx-swap="morph", morphed by idiomorph keeping the value being typed and focus', async () => {
+    test('P5.3 roots swap with hx-swap="morph", morphed by idiomorph keeping the value typed since the request was sent and focus', async () => {
       const rendered = await weft.render('counter');
       assert.match(rootTag(rendered.html).tag, /\shx-swap="morph"/);
       const { ext, morphs, setActive } = await loadClient(client);
@@ -871,6 +907,57 @@ for (const host of hosts) {
       }
       assert.equal(ext.handleSwap('outerHTML', target, fragment), false);
       assert.equal(morphs.length, 9);
+
+      // The field that had focus when the event was sent takes the server's value,
+      // unless the user changed it since.
+      setActive(typingIn);
+      typingIn.value = 'walk dog';
+      const sent = encodeEvent(ext, new FormData(), clicked);
+      ext.handleSwap('morph', target, fragment);
+      assert.equal(morphs.at(-1)?.config.ignoreActiveValue, false, 'unchanged since sent: the server wins');
+      sent.end();
+      const next = encodeEvent(ext, new FormData(), clicked);
+      typingIn.value = 'walk dog and cat';
+      ext.handleSwap('morph', target, fragment);
+      assert.equal(morphs.at(-1)?.config.ignoreActiveValue, true, 'typed while it was out: kept');
+      next.end();
+    });
+
+    test('P5.6 the served client sends one root\'s events one at a time, each with the state the previous response left', async () => {
+      const { ext } = await loadClient(client);
+      const first = await weft.render('counter');
+      const root = new FakeElement({ 'weft-state': first.blob as string });
+      const plus = new FakeElement({ 'hx-vals': '{"event":"add","by":2}' }, root);
+      const nested = new FakeElement({ 'weft-state': 'v1.nested.x', id: 'child-1', 'weft-child': 'AbCdEfGh_-12' }, root);
+      const inNested = new FakeElement({ 'hx-vals': '{"event":"go"}' }, nested);
+      const bodyOf = (xhr: FakeXhr) => JSON.parse(xhr.body as string) as { payload: unknown; state: string };
+
+      const a = encodeEvent(ext, new FormData(), plus);
+      assert.ok(a.body, 'the first event goes out at once');
+      const b = encodeEvent(ext, new FormData(), plus);
+      // What the event asks for is fixed when it fires, even if the element changes before it is sent.
+      plus.setAttribute('hx-vals', '{"event":"add","by":5}');
+      assert.equal(b.body, undefined, 'the second waits for the first');
+      assert.ok(encodeEvent(ext, new FormData(), inNested).body, 'a nested root has its own order');
+
+      // The first response comes back and is swapped in: the second carries its state.
+      const resA = await client.post('counter', a.body as string, { 'content-type': 'application/json' });
+      assert.equal(resA.status, 200, resA.text);
+      const afterA = resA.state as string;
+      root.setAttribute('weft-state', afterA);
+      a.end();
+      assert.ok(b.body, 'the second goes out when the first has ended');
+      assert.deepEqual(bodyOf(b).payload, { by: 2 });
+      assert.equal(bodyOf(b).state, afterA);
+      const resB = await client.post('counter', b.body as string, { 'content-type': 'application/json' });
+      assert.equal(textOf(resB.text, 'count'), '4', 'both events counted');
+
+      // A request that fails ends too (loadend comes after any outcome), and lets the next go.
+      const c = encodeEvent(ext, new FormData(), plus);
+      assert.equal(c.body, undefined);
+      b.end();
+      assert.ok(c.body);
+      c.end();
     });
 
     test('P5.5 a child with the same id and weft-child is kept while its parent morphs; a changed one is morphed', async () => {
