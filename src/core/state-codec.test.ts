@@ -240,7 +240,7 @@ describe('StateCodec', () => {
 
     it('accepts the blob it issued', () => {
       const { blob } = blobWhere(() => true);
-      assert.equal(codec.decode(blob, 'counter', NOW).state.count, 1);
+      assert.equal(codec.decode<{ count: number }>(blob, 'counter', NOW).state.count, 1);
     });
 
     it("refuses the three other spellings of the signature's last character with 400 state_malformed", () => {
@@ -249,7 +249,7 @@ describe('StateCodec', () => {
       // 32 bytes in 43 characters leave 2 unused bits: four spellings of one signature.
       assert.equal(variants.length, 3);
       for (const variant of variants) refusedMalformed(`v1.${body}.${variant}`)();
-      assert.equal(codec.decode(blob, 'counter', NOW).state.count, 1, 'the issued spelling is still accepted');
+      assert.equal(codec.decode<{ count: number }>(blob, 'counter', NOW).state.count, 1, 'the issued spelling is still accepted');
     });
 
     it("refuses every other last character of the signature (forged or not canonical), never accepting one", () => {

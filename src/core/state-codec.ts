@@ -122,7 +122,8 @@ export class StateCodec {
     if (blob.length > Math.ceil((this.maxStateBytes * 4) / 3) + VERSION.length + SIG_LENGTH + 2) {
       this.#checkSize(Math.floor(((blob.length - VERSION.length - SIG_LENGTH - 2) * 3) / 4), 'state in request');
     }
-    const parts = blob.split('.');
+    // At most 4 pieces: enough to see there are more than 3, without one string per dot.
+    const parts = blob.split('.', 4);
     if (parts.length !== 3 || parts[0] !== VERSION || !parts[1] || parts[2]?.length !== SIG_LENGTH) {
       throw new WeftError(400, 'state_malformed', 'state blob is truncated or malformed');
     }
