@@ -143,7 +143,7 @@ function toCall(event: unknown, payload: unknown, where: string): EventCall {
   return { event, payload: (payload as Record<string, unknown> | undefined) ?? {} };
 }
 
-/** Header text repeated in an error: at most 64 characters of it, so a huge header gets a small answer. */
+/** Request text repeated in an error: at most 64 characters of it, so a huge header or path gets a small answer. */
 function clip(text: string): string {
   return text.length > 64 ? `${text.slice(0, 64)}…` : text;
 }
@@ -187,7 +187,7 @@ export function createHttpHandler(weft: Weft): HttpHandler {
       });
     }
     if (!COMPONENT_NAME.test(name) || !weft.registry.get(name)) {
-      throw new WeftError(404, 'unknown_component', `no component named ${JSON.stringify(name)}`);
+      throw new WeftError(404, 'unknown_component', `no component named ${JSON.stringify(clip(name))}`);
     }
     checkCsrf(req.headers, req.url, weft.limits);
     const { type, charset } = parseContentType(req.headers['content-type'] ?? '');
