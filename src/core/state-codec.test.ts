@@ -208,6 +208,111 @@ describe('StateCodec', () => {
     });
   });
 
+  describe('one spelling per blob (canonical base64url only)', () => {
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+    /** The other spellings of `text` that Node's lenient decoder reads as the same bytes, by changing the last character. */
+    function lastCharVariants(text: string): string[] {
+      const bytes = Buffer.from(text, 'base64url');
+      return [...ALPHABET]
+        .map((c) => text.slice(0, -1) + c)
+        .filter((variant) => variant !== text && Buffer.from(variant, 'base64url').equals(bytes));
+    }
+
+    /** The signature the codec would put after `signed`, so a test can reach the checks behind it. */
+    function signFor(signed: string): string {
+      return createHmac('sha256', SECRET).update(signed).digest('base64url');
+    }
+
+    /** A blob whose parts match `want`, found by trying ids (encoding is deterministic). */
+    function blobWhere(want: (body: string, sig: string) => boolean): { blob: string; body: string; sig: string } {
+      for (let n = 0; n < 10_000; n++) {
+        // "?" and ">" runs put "_" and "-" into the envelope's base64url at some alignment.
+        const blob = codec.encode('counter', `counter-${n}`, { count: 1, note: '???>>>' }, undefined, NOW);
+        const [, body, sig] = blob.split('.') as [string, string, string];
+        if (want(body, sig)) return { blob, body, sig };
+      }
+      throw new Error('no such blob');
+    }
+
+    const refusedMalformed = (blob: string) => () =>
+      assert.throws(() => codec.decode(blob, 'counter', NOW), isWeftError(400, 'state_malformed'), blob);
+
+    it('accepts the blob it issued', () => {
+      const { blob } = blobWhere(() => true);
+      assert.equal(codec.decode<{ count: number }>(blob, 'counter', NOW).state.count, 1);
+    });
+
+    it("refuses the three other spellings of the signature's last character with 400 state_malformed", () => {
+      const { blob, body, sig } = blobWhere(() => true);
+      const variants = lastCharVariants(sig);
+      // 32 bytes in 43 characters leave 2 unused bits: four spellings of one signature.
+      assert.equal(variants.length, 3);
+      for (const variant of variants) refusedMalformed(`v1.${body}.${variant}`)();
+      assert.equal(codec.decode<{ count: number }>(blob, 'counter', NOW).state.count, 1, 'the issued spelling is still accepted');
+    });
+
+    it("refuses every other last character of the signature (forged or not canonical), never accepting one", () => {
+      const { body, sig } = blobWhere(() => true);
+      for (const c of ALPHABET) {
+        if (c === sig.at(-1)) continue;
+        assert.throws(() => codec.decode(`v1.${body}.${sig.slice(0, -1)}${c}`, 'counter', NOW), (err: unknown) => {
+          assert.ok(err instanceof WeftError && (err.code === 'state_malformed' || err.code === 'state_signature'), String(err));
+          return true;
+        });
+      }
+    });
+
+    for (const rest of [2, 3]) {
+      it(`refuses other spellings of the envelope's last character (length ${rest} mod 4), even correctly signed`, () => {
+        const { body } = blobWhere((b) => b.length % 4 === rest);
+        const variants = lastCharVariants(body);
+        // 1 spare byte in 2 characters leaves 4 unused bits, 2 bytes in 3 leave 2.
+        assert.equal(variants.length, rest === 2 ? 15 : 3);
+        for (const variant of variants) {
+          refusedMalformed(`v1.${variant}.${signFor(`v1.${variant}`)}`)();
+          refusedMalformed(`v1.${variant}.${signFor(`v1.${body}`)}`)();
+        }
+      });
+    }
+
+    it("refuses '+' and '/' for '-' and '_' in the signature", () => {
+      const { body, sig } = blobWhere((_, s) => s.includes('-') && s.includes('_'));
+      refusedMalformed(`v1.${body}.${sig.replaceAll('-', '+')}`)();
+      refusedMalformed(`v1.${body}.${sig.replaceAll('_', '/')}`)();
+      refusedMalformed(`v1.${body}.${sig.replaceAll('-', '+').replaceAll('_', '/')}`)();
+    });
+
+    it("refuses '+' and '/' for '-' and '_' in the envelope, even correctly signed", () => {
+      const { body } = blobWhere((b) => b.includes('-') && b.includes('_'));
+      for (const variant of [body.replaceAll('-', '+'), body.replaceAll('_', '/')]) {
+        assert.ok(Buffer.from(variant, 'base64url').equals(Buffer.from(body, 'base64url')), 'same bytes to a lenient decoder');
+        refusedMalformed(`v1.${variant}.${signFor(`v1.${variant}`)}`)();
+      }
+    });
+
+    it("refuses '=' padding on the envelope (even correctly signed) and on the signature", () => {
+      const { body, sig } = blobWhere((b) => b.length % 4 === 2);
+      for (const padded of [`${body}=`, `${body}==`]) refusedMalformed(`v1.${padded}.${signFor(`v1.${padded}`)}`)();
+      refusedMalformed(`v1.${body}.${sig}=`)();
+    });
+
+    it('refuses characters outside the alphabet, which a lenient decoder skips, even correctly signed', () => {
+      const { body, sig } = blobWhere(() => true);
+      for (const junk of [' ', '!', '\n', '%', '\u00e9']) {
+        const spliced = `${body.slice(0, 4)}${junk}${body.slice(4)}`;
+        refusedMalformed(`v1.${spliced}.${signFor(`v1.${spliced}`)}`)();
+        refusedMalformed(`v1.${body}.${sig.slice(0, 10)}${junk}${sig.slice(11)}`)();
+      }
+    });
+
+    it('refuses an envelope whose length is 1 mod 4 (a lone character is no byte), even correctly signed', () => {
+      const { body } = blobWhere((b) => b.length % 4 === 0);
+      const longer = `${body}A`;
+      refusedMalformed(`v1.${longer}.${signFor(`v1.${longer}`)}`)();
+    });
+  });
+
   describe('size caps (the whole envelope: state, params and framing)', () => {
     // {"n":"c","i":"c-1","t":<seconds>,"s":…} — the bytes around the state.
     const framing = Buffer.byteLength(`{"n":"c","i":"c-1","t":${Math.floor(NOW / 1000)},"s":}`);

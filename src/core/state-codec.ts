@@ -51,6 +51,17 @@ const VERSION = 'v1';
 /** base64url of a 32-byte HMAC-SHA256 digest is always 43 characters. */
 const SIG_LENGTH = 43;
 
+/**
+ * The bytes of `text` if it is the one base64url spelling of them (the alphabet
+ * `A-Z a-z 0-9 - _`, no padding, unused low bits of the last character zero),
+ * else undefined. Encoding is canonical, so a round trip that gives the text back
+ * proves it; anything else the decoder tolerates comes back different.
+ */
+function fromCanonicalBase64url(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}
+
 export class StateCodec {
   readonly maxAgeSeconds: number;
   readonly maxStateBytes: number;
@@ -111,12 +122,19 @@ export class StateCodec {
     if (blob.length > Math.ceil((this.maxStateBytes * 4) / 3) + VERSION.length + SIG_LENGTH + 2) {
       this.#checkSize(Math.floor(((blob.length - VERSION.length - SIG_LENGTH - 2) * 3) / 4), 'state in request');
     }
-    const parts = blob.split('.');
+    // At most 4 pieces: enough to see there are more than 3, without one string per dot.
+    const parts = blob.split('.', 4);
     if (parts.length !== 3 || parts[0] !== VERSION || !parts[1] || parts[2]?.length !== SIG_LENGTH) {
       throw new WeftError(400, 'state_malformed', 'state blob is truncated or malformed');
     }
+    // One spelling per blob: Node's decoder also takes `+/`, padding and any value of
+    // the last character's unused bits, which would give one state several blobs.
+    const given = fromCanonicalBase64url(parts[2]);
+    const bytes = fromCanonicalBase64url(parts[1]);
+    if (!given || !bytes) {
+      throw new WeftError(400, 'state_malformed', 'state blob is not canonical base64url (RFC 4648 §5, unpadded)');
+    }
     const signedPart = `${parts[0]}.${parts[1]}`;
-    const given = Buffer.from(parts[2], 'base64url');
     const valid = this.#keys.some((key) => {
       const expected = this.#sign(key, signedPart);
       return given.length === expected.length && timingSafeEqual(given, expected);
@@ -124,7 +142,6 @@ export class StateCodec {
     if (!valid) {
       throw new WeftError(400, 'state_signature', 'state signature is invalid (tampered, or signed with another secret)');
     }
-    const bytes = Buffer.from(parts[1], 'base64url');
     this.#checkSize(bytes.length, 'state in request');
     let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown; c?: unknown; w?: unknown } | null;
     try {

@@ -8,7 +8,7 @@ import { Registry } from '../core/registry.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import { isWeftError } from '../testing/index.js';
 import { getAsset } from './assets.js';
-import { createHttpHandler, type HttpRequest, type HttpResponse, jsonError, parseEventBody } from './http.js';
+import { createHttpHandler, type HttpRequest, type HttpResponse, jsonError, parseContentType, parseEventBody } from './http.js';
 
 const SECRET = 'http-test-secret-0123456789abcdefghijk';
 const OTHER_SECRET = 'http-test-other-secret-0123456789abcdef';
@@ -724,4 +724,23 @@ describe('createHttpHandler', () => {
       for (const res of responses) assert.equal(defined(res).headers['x-content-type-options'], 'nosniff', `${defined(res).status}`);
     });
   });
+});
+
+describe('parseContentType', () => {
+  for (const [header, type, charset] of [
+    ['application/json', 'application/json', undefined],
+    ['', '', undefined],
+    ['  Application/JSON  ', 'application/json', undefined],
+    ['application/json;charset=UTF-8', 'application/json', 'utf-8'],
+    ['application/json; charset="utf-8"', 'application/json', 'utf-8'],
+    ['application/json; x=y;  CHARSET=Latin1 ; charset=utf-8', 'application/json', 'latin1'],
+    ['application/json; charset="', 'application/json', '"'],
+    ['application/json; charset=""', 'application/json', ''],
+    ['application/json; charset = utf-8', 'application/json', undefined],
+    ['application/json;;;', 'application/json', undefined],
+  ] as const) {
+    it(`reads ${JSON.stringify(header)} as ${type || '(empty)'} with charset ${String(charset)}`, () => {
+      assert.deepEqual(parseContentType(header), { type, charset });
+    });
+  }
 });

@@ -155,6 +155,33 @@ function toCall(event: unknown, payload: unknown, where: string): EventCall {
   return { event, payload: (payload as Record<string, unknown> | undefined) ?? {} };
 }
 
+/** Request text repeated in an error: at most 64 characters of it, so a huge header or path gets a small answer. */
+function clip(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
+
+/**
+ * The media type and the first `charset` parameter (unquoted) of a Content-Type
+ * header, lower-cased. One pass with indexOf and no regular expression, so a
+ * header of a million `;` costs no more than reading it.
+ */
+export function parseContentType(value: string): { type: string; charset: string | undefined } {
+  const lower = value.toLowerCase();
+  const first = lower.indexOf(';');
+  const type = (first === -1 ? lower : lower.slice(0, first)).trim();
+  for (let start = first; start !== -1; ) {
+    const end = lower.indexOf(';', start + 1);
+    const parameter = lower.slice(start + 1, end === -1 ? undefined : end).trim();
+    if (parameter.startsWith('charset=')) {
+      const charset = parameter.slice('charset='.length);
+      const quoted = charset.length >= 2 && charset.startsWith('"') && charset.endsWith('"');
+      return { type, charset: quoted ? charset.slice(1, -1) : charset };
+    }
+    start = end;
+  }
+  return { type, charset: undefined };
+}
+
 /**
  * Builds the handler every adapter shares. Throws (so the server does not start)
  * in production without `allowedHosts`, or when an option is malformed.
@@ -190,24 +217,18 @@ export function createHttpHandler(weft: Weft): HttpHandler {
       });
     }
     if (!COMPONENT_NAME.test(name) || !weft.registry.get(name)) {
-      throw new WeftError(404, 'unknown_component', `no component named ${JSON.stringify(name)}`);
+      throw new WeftError(404, 'unknown_component', `no component named ${JSON.stringify(clip(name))}`);
     }
     const request = requestInfo(req);
     checkCsrf(req.headers, { scheme: client.scheme(request), host: req.headers.host ?? req.url.host }, weft.limits);
-    const [mediaType = '', ...parameters] = (req.headers['content-type'] ?? '').split(';');
-    const type = mediaType.trim().toLowerCase();
+    const { type, charset } = parseContentType(req.headers['content-type'] ?? '');
     if (type !== 'application/json') {
-      throw new WeftError(415, 'unsupported_media_type', `event requests must be application/json, not ${type || 'empty'}`);
+      throw new WeftError(415, 'unsupported_media_type', `event requests must be application/json, not ${clip(type) || 'empty'}`);
     }
     // JSON is UTF-8 (RFC 8259) and bodies are decoded as UTF-8: text declared in
     // another charset (latin1, say) would reach handlers and state garbled.
-    const charset = parameters
-      .map((p) => p.trim().toLowerCase())
-      .find((p) => p.startsWith('charset='))
-      ?.slice('charset='.length)
-      .replace(/^"(.*)"$/, '$1');
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      throw new WeftError(415, 'unsupported_media_type', `event requests must be UTF-8, not charset ${JSON.stringify(charset)}`);
+      throw new WeftError(415, 'unsupported_media_type', `event requests must be UTF-8, not charset ${JSON.stringify(clip(charset))}`);
     }
     const declared = Number(req.headers['content-length']);
     if (declared > weft.limits.maxBodyBytes) {

@@ -63,6 +63,12 @@ function tamper(blob: string): string {
   return `${version}.${Buffer.from(JSON.stringify(envelope)).toString('base64url')}.${signature}`;
 }
 
+/** The last base64url character of a 43-character signature with its two unused bits set: same bytes, another spelling. */
+function otherSpelling(last: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  return alphabet[alphabet.indexOf(last) | 3] as string;
+}
+
 function counterState(overrides: Partial<CounterState> = {}): CounterState {
   return { count: 0, owner: 'alice', note: '', flag: false, big: '', tags: [], ...overrides };
 }
@@ -379,6 +385,9 @@ for (const host of hosts) {
         [`v2.${body}.${signature}`, 'state_malformed'],
         [blob.slice(0, -1), 'state_malformed'],
         [`v1..${signature}`, 'state_malformed'],
+        // The same signature bytes spelled another way (unused low bits of the last character set).
+        [`v1.${body}.${signature.slice(0, -1)}${otherSpelling(signature.at(-1) as string)}`, 'state_malformed'],
+        [`v1.${body}=.${signature}`, 'state_malformed'],
         [tamper(blob), 'state_signature'],
         [`v1.${body}.${'A'.repeat(43)}`, 'state_signature'],
         [mintBlob(OLD_SECRET, envelopeOf(blob)), 'state_signature'],

@@ -89,6 +89,18 @@ describe('liquidRenderer', () => {
     assert.equal(raw, `<script>alert("x" & 'y')</script>`);
   });
 
+  it('escapes every kind of value as Liquid does: lists joined, nothing for nil, and the memory limit still counted', async () => {
+    const out = await renderer.engine.parseAndRender('{{ list }}|{{ n }}|{{ nothing }}|{{ missing }}|{{ text }}|{{ text | raw }}', {
+      list: ['<a>', '&'],
+      n: 5,
+      nothing: null,
+      text: `"q" & 'a' <b>`,
+    });
+    assert.equal(out, `&lt;a&gt;&amp;|5|||&quot;q&quot; &amp; &#39;a&#39; &lt;b&gt;|"q" & 'a' <b>`);
+    const small = liquidRenderer({ root, memoryLimit: 100 });
+    await assert.rejects(small.engine.parseAndRender('{{ text }}', { text: 'x'.repeat(200) }), /memory/i);
+  });
+
   it('resolves the .liquid extension', async () => {
     const c = instance({ count: 0, note: 'n' });
     assert.equal(await renderer.render('plain', c.templateContext()), 'n|n||liquid-counter-abc|liquid-counter');
