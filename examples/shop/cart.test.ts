@@ -139,6 +139,7 @@ describe('Cart', () => {
 
   it('does not expose recalculateTotal as an event', async () => {
     const cart = await mountCart();
+    // @ts-expect-error a public method, but not a declared event
     await assert.rejects(cart.fire('recalculateTotal'), isWeftError(400, 'unknown_event'));
   });
 

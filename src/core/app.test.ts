@@ -5,7 +5,7 @@ import { Component, type Renderer } from './component.js';
 import { WeftError } from './errors.js';
 import { html, SafeHtml } from './html.js';
 import { childDigest } from './lifecycle.js';
-import { Registry } from './registry.js';
+import { Registry, registry as defaultRegistry } from './registry.js';
 import { StateCodec } from './state-codec.js';
 
 const SECRET = 'app-test-secret-0123456789abcdefghijk';
@@ -279,6 +279,27 @@ describe('createWeft', () => {
 
     it('throws for an unregistered class', async () => {
       await assert.rejects(weft.render(Unregistered), /Unregistered is not registered/);
+    });
+
+    it('names the registry it searched: the one passed to createWeft(), or the default one', async () => {
+      await assert.rejects(
+        weft.render(Unregistered),
+        /^Error: Weft: component class Unregistered is not registered in the registry passed to createWeft\(\); call register\('unregistered', Unregistered\) on that registry$/,
+      );
+      const usesDefault = createWeft({ secret: SECRET, mode: 'development', logger: capture().logger });
+      await assert.rejects(
+        usesDefault.render(Unregistered),
+        /^Error: Weft: component class Unregistered is not registered in the default registry; call registry\.register\('unregistered', Unregistered\)$/,
+      );
+    });
+
+    it('says so when a class is in the default registry but the app has its own', async () => {
+      class InDefault extends Page {}
+      defaultRegistry.register('app-test-in-default', InDefault);
+      await assert.rejects(
+        weft.render(InDefault),
+        /not registered in the registry passed to createWeft\(\).*\. It is registered in the default registry \(as "app-test-in-default"\)/,
+      );
     });
 
     it('refuses an unknown name with 404 unknown_component', async () => {

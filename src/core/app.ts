@@ -4,12 +4,12 @@
  * limits together. Host adapters (`weft/node`, `weft/express`, `weft/fetch`) wrap it.
  */
 import { randomBytes } from 'node:crypto';
-import type { Component, ComponentClass, ComponentContext, Renderer, RequestInfo } from './component.js';
+import { type Component, type ComponentClass, type ComponentContext, fullContext, type Renderer, type RequestInfo } from './component.js';
 import { dispatch, type DispatchHost, type EventRequest, lookup } from './dispatch.js';
 import { WeftError } from './errors.js';
 import { SafeHtml } from './html.js';
 import { childDigest, digestOf, isStateful, type LifecycleHost, mountNew, type Rendered, renderInstance, setDigest } from './lifecycle.js';
-import { Registry, registry as defaultRegistry } from './registry.js';
+import { notRegistered, Registry, registry as defaultRegistry } from './registry.js';
 import { DEFAULT_RENDER_LIMITS } from './render-record.js';
 import { placeholderRoot } from './root.js';
 import { StateCodec } from './state-codec.js';
@@ -192,7 +192,7 @@ export class Weft implements DispatchHost, LifecycleHost {
 
   #nameOf(type: ComponentClass): string {
     const name = this.registry.nameOf(type);
-    if (!name) throw new Error(`Weft: component class ${type.name} is not registered; call registry.register(name, ${type.name})`);
+    if (!name) throw notRegistered(type, this.registry, 'createWeft()');
     return name;
   }
 
@@ -203,7 +203,7 @@ export class Weft implements DispatchHost, LifecycleHost {
   async render(type: ComponentClass | string, params: object = {}, context: Partial<ComponentContext> = {}): Promise<Rendered> {
     const cls = typeof type === 'string' ? lookup(this.registry, type) : type;
     const name = typeof type === 'string' ? type : this.#nameOf(type);
-    const instance = await mountNew(this, cls, name, params, { locals: {}, ...context });
+    const instance = await mountNew(this, cls, name, params, fullContext(context));
     return renderInstance(this, instance);
   }
 
@@ -226,7 +226,7 @@ export class Weft implements DispatchHost, LifecycleHost {
 
   /** Runs an event request through the one dispatch path. */
   dispatch(request: EventRequest, context: Partial<ComponentContext> = {}): Promise<Rendered> {
-    return dispatch(this, request, { locals: {}, ...context });
+    return dispatch(this, request, fullContext(context));
   }
 
   /**

@@ -38,19 +38,54 @@ export interface RequestInfo {
 }
 
 /**
+ * The values your app puts in `context.locals`. Declare them once, anywhere in
+ * your app, and every component sees them typed:
+ *
+ * @example
+ * declare module 'weft' {
+ *   interface Locals {
+ *     db: Database;
+ *     user?: User;
+ *   }
+ * }
+ * // in a component: this.context.locals.user?.name, or this.local('db')
+ */
+// Empty on purpose: apps add members to it through module augmentation.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Locals {}
+
+/**
+ * The type of `context.locals`: {@link Locals} once the app declares it, else
+ * any string key (as if nothing were declared, every value `unknown`).
+ */
+export type ContextLocals = [keyof Locals] extends [never] ? Record<string, unknown> : Locals;
+
+/**
  * Per-request context. Unlike params it is never serialised: put the user, a
  * database handle or anything else request-scoped here.
  */
 export interface ComponentContext {
   request?: RequestInfo | undefined;
-  /** Host-provided values (Express `res.locals`, Hono variables, your own). */
-  locals: Record<string, unknown>;
+  /**
+   * Host-provided values (Express `res.locals`, Hono variables, your own), typed
+   * by the app's {@link Locals}. Nothing checks at run time that a host really
+   * passed them: read a required one with {@link Component.local}.
+   */
+  locals: ContextLocals;
   /**
    * Children the browser already shows, child id → `weft-child` digest, as the
    * client lists them with a parent's event (P3.1). A child asked for again with
    * the same digest renders as an empty placeholder: the browser keeps its own.
    */
   kept?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * A whole context from the parts a caller gave: no locals means an empty
+ * object (typed as the app's locals; {@link Component.local} reports what is missing).
+ */
+export function fullContext(context: Partial<ComponentContext>): ComponentContext {
+  return { ...context, locals: context.locals ?? ({} as ContextLocals) };
 }
 
 /** A file-template engine. Weft ships one for LiquidJS (`weft/liquid`). */
@@ -105,6 +140,70 @@ export interface OnOptions {
   /** An `hx-trigger` value, e.g. `"keyup changed delay:300ms"`. Default: htmx's. */
   trigger?: string;
 }
+
+/**
+ * What an event's spec gives its handler: a schema's output type, or any object
+ * for `true`.
+ */
+export type SpecOutput<Spec> = Spec extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<Spec> : Record<string, unknown>;
+
+/**
+ * What a caller sends for an event with this spec: a schema's input type (the
+ * schema parses and coerces it into the handler's payload), or any object for `true`.
+ */
+export type SpecInput<Spec> = Spec extends StandardSchemaV1 ? StandardSchemaV1.InferInput<Spec> : Record<string, unknown>;
+
+/** The events a component class declares: the keys of its `static events`. */
+export type DeclaredEvent<T extends { events: EventDeclarations }> = keyof T['events'] & string;
+
+/** The payload a caller passes for `event` of class `T` (what goes on the wire). */
+export type EventInput<T extends { events: EventDeclarations }, K extends DeclaredEvent<T>> = SpecInput<T['events'][K]>;
+
+/** The payload `event`'s handler of class `T` receives, after its schema ran. */
+export type EventOutput<T extends { events: EventDeclarations }, K extends DeclaredEvent<T>> = SpecOutput<T['events'][K]>;
+
+/**
+ * The declared events of class `T` whose handler is missing or cannot take what
+ * the event's schema outputs (`never` when all are fine, or when the class's
+ * events are not known to the type checker).
+ */
+export type MismatchedEvents<T extends { events: EventDeclarations; prototype: object }> = string extends keyof T['events']
+  ? never
+  : {
+      [K in keyof T['events'] & string]: K extends keyof T['prototype']
+        ? T['prototype'][K] extends (payload: SpecOutput<T['events'][K]>) => unknown
+          ? never
+          : K
+        : K;
+    }[keyof T['events'] & string];
+
+/**
+ * `unknown` for a class whose handlers fit their events; otherwise a type the
+ * class lacks, so passing it to `registry.register()`, `@component()` or
+ * `mountComponent()` fails to compile and names the events at fault.
+ */
+export type CheckedEvents<T extends { events: EventDeclarations; prototype: object }> = [MismatchedEvents<T>] extends [never]
+  ? unknown
+  : { readonly 'these events have no public handler that accepts their schema output': MismatchedEvents<T> };
+
+/** Any JSON-like value; the `T[]` and index signature keep literals (and mutable arrays) in `on()` payloads. */
+type PayloadValue = string | number | boolean | null | undefined | PayloadValue[] | { [key: string]: PayloadValue } | object;
+
+/** What `on()` accepts as a payload. */
+type PayloadLike = { [key: string]: PayloadValue } | object;
+
+/** A member every component has: never an event. */
+interface NotAnEvent {
+  readonly 'is a member of Component, not an event handler': never;
+}
+
+/**
+ * What `on(event, payload)` requires of the component: a public method named
+ * `event` (not one of Component's own) that takes `payload`.
+ */
+export type HandlerFor<K extends string, A> = {
+  [k in K]: k extends keyof Component<object, object> ? NotAnEvent : (payload: A) => unknown;
+};
 
 type MethodKeys<T> = {
   [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never;
@@ -196,22 +295,61 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
    * htmx attributes that fire `event` with `payload` when the element triggers:
    * `hx-post` to this component's endpoint and `hx-vals` carrying the event.
    * Equivalent to writing `hx-post="…" hx-vals='{"event": "…", …}'` by hand.
-   * An event the class does not declare throws here, at render time, so a typo
-   * fails on the first render (in a test) rather than on a user's click.
+   *
+   * Type-checked against the component's handler methods: `event` must be a
+   * public method of this class, and `payload` must be what that method takes
+   * (no payload means the handler gets `{}`). The type checker cannot see
+   * `static events` from inside the instance, so a public helper method that is
+   * not declared still type-checks; keep helpers `private` (or `#private`) and an
+   * undeclared event is a compile error too. At run time an event the class does
+   * not declare throws here, at render time, so a typo fails on the first render
+   * (in a test) rather than on a user's click.
    */
-  on(event: string, payload?: Record<string, unknown>, options?: OnOptions): SafeHtml {
-    if (!isDeclaredEvent(this.constructor as ComponentClass, event)) {
-      throw new Error(`on(): component "${this.name}" declares no event ${JSON.stringify(event)}`);
+  on<K extends string, const A extends PayloadLike = Record<string, never>>(
+    this: HandlerFor<K, NoInfer<A>>,
+    // `keyof this` only lists names for editors to suggest; `K` is what is checked.
+    event: K | (keyof this & string),
+    payload?: A,
+    options?: OnOptions,
+  ): SafeHtml {
+    // The `this` parameter above is only for the type checker (it ties `event`
+    // and `payload` to a handler); the value is this component.
+    const self = this as unknown as Component<object, object>;
+    if (!isDeclaredEvent(self.constructor as ComponentClass, event)) {
+      throw new Error(`on(): component "${self.name}" declares no event ${JSON.stringify(event)}`);
     }
     if (payload && Object.hasOwn(payload, 'event')) {
       // hx-vals' "event" key names the event (P5.2), so a payload field of that name
       // would be silently replaced: refuse it where the template is written.
-      throw new Error(`on(): payload key "event" is reserved for the event name (component "${this.name}")`);
+      throw new Error(`on(): payload key "event" is reserved for the event name (component "${self.name}")`);
     }
     const vals = JSON.stringify({ ...payload, event });
-    let out = `hx-post="${escapeHtml(this.endpoint)}" hx-vals="${escapeHtml(vals)}"`;
+    let out = `hx-post="${escapeHtml(self.endpoint)}" hx-vals="${escapeHtml(vals)}"`;
     if (options?.trigger) out += ` hx-trigger="${escapeHtml(options.trigger)}"`;
     return new SafeHtml(out);
+  }
+
+  /**
+   * A value the host must put in `context.locals` (see {@link Locals}), or a
+   * clear error naming it when the request has none — instead of a later
+   * "Cannot read properties of undefined".
+   *
+   * @example
+   * async mount() {
+   *   return { products: await this.local('db').products() };
+   * }
+   */
+  local<K extends keyof ContextLocals & string>(name: K): NonNullable<ContextLocals[K]> {
+    const value = (this.context.locals as unknown as Record<string, unknown>)[name];
+    if (value === undefined || value === null) {
+      throw new Error(
+        `component "${this.name}" needs context.locals.${name}, but this request has none. ` +
+          `Pass it from your host: serve(weft, { locals: (req) => ({ ${name}: … }) }), Express res.locals.${name}, ` +
+          `or the fetch handler's { locals }; in tests, mountComponent(…, { locals: { ${name}: … } }) or ` +
+          `createTestClient(weft, { locals: … }).`,
+      );
+    }
+    return value as NonNullable<ContextLocals[K]>;
   }
 
   /**

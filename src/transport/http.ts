@@ -10,7 +10,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { Weft } from '../core/app.js';
-import type { ComponentContext, RequestInfo } from '../core/component.js';
+import { type ComponentContext, type ContextLocals, fullContext, type RequestInfo } from '../core/component.js';
 import type { EventCall, EventRequest } from '../core/dispatch.js';
 import { WeftError } from '../core/errors.js';
 import { isPlainObject, parseJson } from '../core/json.js';
@@ -207,7 +207,7 @@ export function createHttpHandler(weft: Weft): HttpHandler {
   }
 
   function context(request: RequestInfo, req: HttpRequest): ComponentContext {
-    return { request, locals: req.locals ?? {} };
+    return fullContext({ request, locals: req.locals as ContextLocals | undefined });
   }
 
   async function handleEvent(req: HttpRequest, name: string): Promise<HttpResponse> {
