@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Component, ComponentClass, ComponentContext, Renderer } from './component.js';
+import { devSecret } from './dev-secret.js';
 import { dispatch, type DispatchHost, type EventRequest, lookup } from './dispatch.js';
 import { WeftError } from './errors.js';
 import { SafeHtml } from './html.js';
@@ -16,8 +17,9 @@ import { StateCodec } from './state-codec.js';
 export interface WeftOptions {
   /**
    * HMAC secret(s) for state blobs, newest first (older ones still verify, for
-   * rotation). Defaults to `WEFT_SECRET` (comma-separated). Required in production;
-   * in development a random secret is generated with a warning.
+   * rotation). Defaults to `WEFT_SECRET` (comma-separated). Required in production.
+   * In development without one, a generated secret is kept in `.weft/secret` in the
+   * working directory (git-ignored), so restarts keep open pages working.
    */
   secret?: string | readonly string[];
   /** Defaults to `production` when `NODE_ENV=production`, else `development`. */
@@ -74,8 +76,20 @@ function resolveSecrets(options: WeftOptions, production: boolean, logger: Pick<
     if (production) {
       throw new Error('Weft: no secret. Set WEFT_SECRET (or pass `secret`) — production refuses to start without one.');
     }
-    logger.warn('Weft: no WEFT_SECRET set; using a random secret. State blobs will not survive a restart.');
-    return [randomBytes(32).toString('base64url')];
+    try {
+      const kept = devSecret();
+      logger.warn(
+        `Weft: no WEFT_SECRET set; ${kept.created ? 'created' : 'using'} the development secret in ${kept.path} ` +
+          '(git-ignored; delete it to sign with a new one). Production needs WEFT_SECRET.',
+      );
+      return [kept.secret];
+    } catch (err) {
+      logger.warn(
+        `Weft: no WEFT_SECRET set, and no development secret could be kept (${err instanceof Error ? err.message : String(err)}); ` +
+          'using a random secret: open pages will be out of date after a restart.',
+      );
+      return [randomBytes(32).toString('base64url')];
+    }
   }
   const short = secrets.find((s) => s.length < MIN_SECRET_LENGTH);
   if (short !== undefined) {

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'state_malformed'
   | 'state_signature'
   | 'state_expired'
+  | 'state_outdated'
   | 'state_component'
   | 'state_too_large'
   | 'locked_field'

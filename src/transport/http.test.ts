@@ -452,12 +452,33 @@ describe('createHttpHandler', () => {
   });
 
   describe('signature throttle', () => {
-    async function forged(): Promise<string> {
+    /** A blob from another app (another secret). */
+    async function foreign(): Promise<string> {
       const other = createWeft({ registry, secret: OTHER_SECRET, mode: 'development' });
       const { blob } = await other.render('counter');
       assert.ok(blob);
       return blob;
     }
+
+    /** A blob of this app's whose envelope was changed after signing. */
+    async function forged(): Promise<string> {
+      const [version, part, signature] = (await blobOf(makeApp())).split('.') as [string, string, string];
+      const changed = Buffer.from(Buffer.from(part, 'base64url').toString('utf8').replace('"count":0', '"count":99')).toString('base64url');
+      assert.notEqual(changed, part);
+      return `${version}.${changed}.${signature}`;
+    }
+
+    it('answers a blob signed with a secret the app no longer has with 409 state_outdated, and does not count it', async () => {
+      const weft = makeApp({ signatureFailures: { points: 1, durationSeconds: 60 } });
+      const handle = createHttpHandler(weft);
+      const ip = '198.51.100.5';
+      const old = await foreign();
+      for (let i = 0; i < 3; i++) {
+        const body = refusal(await handle(post('counter', { state: old, event: 'increment' }, { ip })), 409, 'state_outdated');
+        assert.match(String(body.error), /out of date — reload/);
+      }
+      assert.equal(defined(await handle(post('counter', { state: await blobOf(weft), event: 'increment' }, { ip }))).status, 200);
+    });
 
     it('refuses a client over the bad-signature limit with 429 before reading its body', async () => {
       const weft = makeApp({ signatureFailures: { points: 2, durationSeconds: 60 } });

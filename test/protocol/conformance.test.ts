@@ -4,7 +4,7 @@
  * the document and the code from drifting apart.
  */
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { runInThisContext } from 'node:vm';
@@ -40,6 +40,7 @@ interface RawEnvelope {
   n: string;
   i: string;
   t: number;
+  k?: string;
   s: unknown;
   p?: unknown;
   c?: string;
@@ -54,6 +55,11 @@ function envelopeOf(blob: string): RawEnvelope {
 function mintBlob(secret: string, envelope: RawEnvelope): string {
   const signed = `v1.${Buffer.from(JSON.stringify(envelope)).toString('base64url')}`;
   return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
+}
+
+/** The key id of a secret (P2.1), computed from the documented rule alone. */
+function keyIdOf(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url').slice(0, 8);
 }
 
 function tamper(blob: string): string {
@@ -301,7 +307,8 @@ for (const host of hosts) {
       // The signature is HMAC-SHA256(secret, "v1." + part 2), base64url.
       assert.equal(createHmac('sha256', SECRET).update(`v1.${body}`).digest('base64url'), signature);
       const envelope = envelopeOf(blob);
-      assert.deepEqual(Object.keys(envelope).sort(), ['i', 'n', 's', 't', 'w'], '`p` and `c` must be omitted (empty params, not a child)');
+      assert.deepEqual(Object.keys(envelope).sort(), ['i', 'k', 'n', 's', 't', 'w'], '`p` and `c` must be omitted (empty params, not a child)');
+      assert.equal(envelope.k, keyIdOf(SECRET), '`k` is the first 8 base64url characters of SHA-256(secret)');
       assert.deepEqual(envelope.w, ['count', 'flag', 'note', 'tags'], '`w` lists the fields the render bound, sorted');
       assert.equal(envelope.n, 'counter');
       assert.equal(envelope.i, idOf(res.text));
@@ -329,7 +336,7 @@ for (const host of hosts) {
       assert.equal(res.status, 200, res.text);
       const [version, body, signature] = (res.state as string).split('.') as [string, string, string];
       assert.equal(createHmac('sha256', SECRET).update(`${version}.${body}`).digest('base64url'), signature, 'not signed with the first secret');
-      assertRefusal(await retiredClient.fire('counter', oldBlob, 'increment'), 400, 'state_signature');
+      assertRefusal(await retiredClient.fire('counter', oldBlob, 'increment'), 409, 'state_outdated');
       assert.equal((await retiredClient.fire('counter', res.state, 'increment')).status, 200);
     });
 
@@ -406,6 +413,27 @@ for (const host of hosts) {
         localAddress: '127.0.0.3',
       });
       assert.equal(other.status, 200, other.text);
+    });
+
+    test('P2.6 a blob whose key id is none of the secrets\' → 409 state_outdated, never verified, never throttled', async () => {
+      const app = makeApp({ signatureFailures: { points: 2, durationSeconds: 600 } });
+      const c = await start(app);
+      const good = await freshBlob(app);
+      const oldApp = makeApp({ secret: OLD_SECRET });
+      const old = await freshBlob(oldApp);
+      assert.equal(envelopeOf(old).k, keyIdOf(OLD_SECRET));
+      // A key id no secret has, and a signature nobody made: refused as out of date all the same.
+      const unknown = mintBlob(SECRET, { ...envelopeOf(good), k: 'AAAAAAAA' }).replace(/\.[^.]+$/, `.${'A'.repeat(43)}`);
+      for (let i = 0; i < 3; i++) {
+        for (const blob of [old, unknown]) {
+          const body = assertRefusal(await c.fire('counter', blob, 'increment'), 409, 'state_outdated');
+          assert.match(body.error as string, /out of date — reload/);
+        }
+      }
+      // Not counted as forgery: the client is still served.
+      assert.equal((await c.fire('counter', good, 'increment')).status, 200);
+      // A blob from another secret that claims a current key id is a forgery (P2.3).
+      assertRefusal(await c.fire('counter', mintBlob(OLD_SECRET, envelopeOf(good)), 'increment'), 400, 'state_signature');
     });
 
     test('P3.1 POST /components/<name>/ with {event, payload, state, updates} or an "events" array', async () => {
