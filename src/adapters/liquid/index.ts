@@ -1,9 +1,11 @@
 /**
  * @module
- * File templates with LiquidJS, the seed's `template_name` for Weft. Output is
- * HTML-escaped by default (`outputEscape: 'escape'`); use `| raw` for trusted HTML.
- * The `{% on "event", key: value %}` tag writes the same attributes as
- * `Component.on()`.
+ * File templates with LiquidJS: a component sets `static template` to a file name
+ * and renders it with its `state`, `params` and `errors`. Output is HTML-escaped
+ * by default (`outputEscape: 'escape'`); use `| raw` for trusted HTML. The
+ * `{% on "event", key: value %}` tag writes the same attributes as
+ * `Component.on()`. Field errors are reachable under their own names, even
+ * `errors.size`, which Liquid would otherwise read as the number of errors.
  *
  * @example
  * class Product extends Component<State> {
@@ -38,6 +40,20 @@ class OnTag extends Tag {
   }
 }
 
+/**
+ * Field errors as a template sees them. On a plain object Liquid reads `size`
+ * (`errors.size`, `errors["size"]`) as its number of keys, so
+ * `{% if errors.size %}` would print `0` when there is no error at all. An own,
+ * non-enumerable `size` that is empty unless a field named `size` has a message
+ * makes every field, `size` included, mean its message. `{% for %}` and
+ * `errors == empty` still see only the real fields.
+ */
+function fieldErrors(errors: Readonly<Record<string, string>>): Record<string, string> {
+  const view: Record<string, string> = { ...errors };
+  if (!Object.hasOwn(view, 'size')) Object.defineProperty(view, 'size', { value: undefined, enumerable: false });
+  return view;
+}
+
 /** A {@link Renderer} backed by LiquidJS. Templates are cached by LiquidJS. */
 export function liquidRenderer(options: LiquidRendererOptions = {}): Renderer & { engine: Liquid } {
   const engine = new Liquid({ outputEscape: 'escape', extname: '.liquid', cache: true, ...options });
@@ -45,7 +61,7 @@ export function liquidRenderer(options: LiquidRendererOptions = {}): Renderer & 
   return {
     engine,
     render(template: string, context: TemplateContext): Promise<string> {
-      return engine.renderFile(template, context as unknown as Record<string, unknown>);
+      return engine.renderFile(template, { ...context, errors: fieldErrors(context.errors) });
     },
   };
 }
