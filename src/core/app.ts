@@ -197,7 +197,7 @@ export class Weft implements DispatchHost, LifecycleHost {
   }
 
   /**
-   * Serves a registered component at a URL (the seed's `as_view()`): a GET mounts
+   * Serves a registered component at a URL: a GET mounts
    * it with the path parameters and query string as params and returns its HTML.
    */
   view(pattern: string, type: ComponentClass): this {

@@ -99,7 +99,7 @@ function canonicalJson(value: unknown): string {
  * What a parent's render says about a child: the parent's own digest (if it is a
  * child too), the child's name, and the params the parent passed (before the
  * child's paramsSchema, so it is known without mounting). Equal digests mean the
- * same child was asked for again, so the browser may keep the one it has (P1.3);
+ * same child was asked for again, so the browser may keep the one it has;
  * chaining the parent's digest means a replaced parent never keeps old
  * grandchildren. Not a secret; it only has to change when any of these change.
  */
@@ -111,7 +111,7 @@ const BOUND = /\sweft-model="([^"]*)"/g;
 
 /**
  * The state fields a render binds to inputs (`weft-model`, written by `bind()` or
- * by hand): the only fields the browser may then write (P3.6). Read from the
+ * by hand): the only fields the browser may then write. Read from the
  * HTML itself, so file templates and hand-written attributes count the same.
  */
 export function boundFields(html: string): string[] {
@@ -140,7 +140,7 @@ export function setDigest(instance: object, digest: string | undefined): void {
 
 /**
  * Renders an instance and, if it is stateful, signs its state into the root
- * element. A child's root and blob carry the digest its parent gave it (P1.3),
+ * element. A child's root and blob carry the digest its parent gave it,
  * also on its own events, so every response says which parent render it fits.
  */
 export async function renderInstance(host: LifecycleHost, instance: AnyComponent): Promise<Rendered> {

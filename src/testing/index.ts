@@ -19,7 +19,10 @@ import { boundFields, digestOf, mountNew, renderInstance } from '../core/lifecyc
 import { Registry } from '../core/registry.js';
 import { serve } from '../adapters/node/index.js';
 
-/** A Renderer that renders nothing real and remembers every call, like the seed's MockRenderer. */
+/**
+ * A Renderer that renders nothing real and remembers every call, to test a
+ * template component's state and events without a template engine.
+ */
 export class MockRenderer implements Renderer {
   readonly calls: { template: string; context: TemplateContext }[] = [];
 
@@ -70,7 +73,7 @@ export class ComponentHarness<C extends Component<object, object>> {
     this.html = html;
   }
 
-  /** The live instance: call methods on it directly, as the seed's tests do. */
+  /** The live instance: read it, or call its methods directly. */
   get instance(): C {
     return this.#instance;
   }

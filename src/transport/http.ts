@@ -119,7 +119,7 @@ export function parseEventBody(component: string, body: unknown, maxEvents: numb
 const MAX_CHILDREN = 1000;
 const DIGEST = /^[A-Za-z0-9_-]{12}$/;
 
-/** Checks the `children` map (P3.1): child id → 12-character digest. */
+/** Checks the `children` map of an event request: child id → 12-character digest (docs/protocol.md, P3.1). */
 function toChildren(children: unknown): Record<string, string> {
   if (!isPlainObject(children)) throw new WeftError(400, 'bad_request', '"children" must be an object of child id → digest');
   const entries = Object.entries(children);
