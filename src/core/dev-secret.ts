@@ -58,14 +58,13 @@ export function devSecret(dir: string = process.cwd()): DevSecret {
     if (kept === '') renameSync(temp, path);
     else linkSync(temp, path);
   } catch (err) {
-    if (!isCode(err, 'EEXIST')) throw err;
-  } finally {
-    try {
+    if (!isCode(err, 'EEXIST')) {
       unlinkSync(temp);
-    } catch (err) {
-      if (!isCode(err, 'ENOENT')) throw err;
+      throw err;
     }
   }
+  // After a rename the temporary name is gone already.
+  if (kept !== '') unlinkSync(temp);
   const saved = read(path);
   if (!saved) throw new Error(`could not keep a secret in ${path}`);
   return { secret: saved, path, created: saved === secret };

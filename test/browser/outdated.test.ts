@@ -66,7 +66,7 @@ function outdatedEvents(page: Page): Promise<{ code: string; status: number }[]>
 }
 
 suite.test('a server restarted with another secret: the page says it is out of date, and reloading fixes it', async ({ page }) => {
-  let first = await start(0, { secret: randomBytes(32).toString('base64url') });
+  const first = await start(0, { secret: randomBytes(32).toString('base64url') });
   const port = portOf(first.server);
   let second: Awaited<ReturnType<typeof start>> | undefined;
   try {
