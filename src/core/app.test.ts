@@ -459,10 +459,13 @@ describe('createWeft', () => {
       assert.deepEqual(weft.views[0]?.keys, []);
     });
 
-    it('matches a static path, with or without a trailing slash', () => {
-      const weft = app().view('/contacts', Page);
-      assert.deepEqual(weft.matchView('/contacts')?.params, {});
-      assert.deepEqual(weft.matchView('/contacts/')?.params, {});
+    it('matches a static path as registered, and names it as the redirect for the other form', () => {
+      const weft = app().view('/contacts', Page).view('/shop/', OtherPage);
+      assert.deepEqual(weft.matchView('/contacts'), { route: weft.views[0], params: {} });
+      assert.deepEqual(weft.matchView('/contacts/'), { route: weft.views[0], params: {}, redirect: '/contacts' });
+      assert.deepEqual(weft.matchView('/shop/'), { route: weft.views[1], params: {} });
+      assert.deepEqual(weft.matchView('/shop'), { route: weft.views[1], params: {}, redirect: '/shop/' });
+      assert.equal(weft.matchView('/contacts//'), undefined);
       assert.equal(weft.matchView('/contacts/x'), undefined);
       assert.equal(weft.matchView('/contact'), undefined);
       assert.equal(weft.matchView('/'), undefined);
@@ -473,7 +476,7 @@ describe('createWeft', () => {
       const match = weft.matchView('/users/J%C3%BCrgen/posts/a%2Fb%20c');
       assert.equal(match?.route.pattern, '/users/:user/posts/:post');
       assert.deepEqual(match?.params, { user: 'Jürgen', post: 'a/b c' });
-      assert.deepEqual(weft.matchView('/users/1/posts/2/')?.params, { user: '1', post: '2' });
+      assert.deepEqual(weft.matchView('/users/1/posts/2/'), { route: weft.views[0], params: { user: '1', post: '2' }, redirect: '/users/1/posts/2' });
       assert.equal(weft.matchView('/users/1/posts'), undefined);
       assert.equal(weft.matchView('/users//posts/2'), undefined, 'a parameter is never empty');
     });
@@ -489,6 +492,15 @@ describe('createWeft', () => {
       assert.ok(weft.matchView('/a.b/(x)+'));
       assert.equal(weft.matchView('/aXb/(x)+'), undefined);
       assert.equal(weft.matchView('/a.b/xx'), undefined);
+    });
+
+    it('redirects only when no view has the path as written', () => {
+      const weft = app().view('/a', Page).view('/a/', OtherPage).view('/p/:id/', Page);
+      assert.equal(weft.matchView('/a')?.route.type, Page);
+      assert.equal(weft.matchView('/a/')?.route.type, OtherPage);
+      assert.equal(weft.matchView('/a/')?.redirect, undefined);
+      assert.deepEqual(weft.matchView('/p/1'), { route: weft.views[2], params: { id: '1' }, redirect: '/p/1/' });
+      assert.equal(app().view('/', Page).matchView('/')?.redirect, undefined);
     });
 
     it('returns the first matching route', () => {

@@ -110,7 +110,7 @@ function compileRoute(pattern: string): { matcher: RegExp; keys: string[] } {
       return '([^/]+)';
     })
     .join('/');
-  return { matcher: new RegExp(`^${source}/?$`), keys };
+  return { matcher: new RegExp(`^${source}$`), keys };
 }
 
 export class Weft implements DispatchHost, LifecycleHost {
@@ -197,8 +197,10 @@ export class Weft implements DispatchHost, LifecycleHost {
   }
 
   /**
-   * Serves a registered component at a URL: a GET mounts
-   * it with the path parameters and query string as params and returns its HTML.
+   * Serves a registered component at a URL: a GET mounts it with the path
+   * parameters and query string as params and returns its HTML. The path is
+   * served as written; the same path with or without a trailing slash redirects
+   * to it (308).
    */
   view(pattern: string, type: ComponentClass): this {
     if (!pattern.startsWith('/')) throw new TypeError(`view path must start with "/": ${pattern}`);
@@ -207,8 +209,20 @@ export class Weft implements DispatchHost, LifecycleHost {
     return this;
   }
 
-  /** Finds the view for a path, with its decoded path parameters. */
-  matchView(path: string): { route: ViewRoute; params: Record<string, string> } | undefined {
+  /**
+   * Finds the view for a path, with its decoded path parameters. When only the
+   * path's other form matches (with or without its trailing slash), `redirect`
+   * is that form: the URL the view was registered with, to redirect to.
+   */
+  matchView(path: string): { route: ViewRoute; params: Record<string, string>; redirect?: string } | undefined {
+    const exact = this.#match(path);
+    if (exact || path === '/') return exact;
+    const other = path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
+    const found = this.#match(other);
+    return found && { ...found, redirect: other };
+  }
+
+  #match(path: string): { route: ViewRoute; params: Record<string, string> } | undefined {
     for (const route of this.views) {
       const m = route.matcher.exec(path);
       if (!m) continue;

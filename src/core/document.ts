@@ -8,7 +8,10 @@ import { html, type SafeHtml } from './html.js';
 export interface PageOptions {
   title: string;
   body: SafeHtml;
-  /** Extra trusted markup for `<head>` (styles, meta). */
+  /**
+   * Extra trusted markup for `<head>` (styles, meta). It comes after Weft's small
+   * default icon (`<assetsPath>/favicon.svg`), so a `<link rel="icon">` here is the one browsers use.
+   */
   head?: SafeHtml;
   /** Must match the app's `assetsPath`. Default `/weft`. */
   assetsPath?: string;
@@ -29,6 +32,7 @@ export function page(options: PageOptions): SafeHtml {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title}</title>
+<link rel="icon" href="${options.assetsPath ?? '/weft'}/favicon.svg" type="image/svg+xml">
 ${scripts(options.assetsPath)}
 ${options.head}
 </head>
