@@ -690,7 +690,26 @@ for (const host of hosts) {
       await stillServes();
     });
 
+    test('P4.2 a refused view GET from a browser loading a page is an HTML page with the same status and code', async () => {
+      const browser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+      for (const [path, status, code] of [['/items/zero', 400, 'invalid_params'], ['/broken-mount', 500, 'handler_error']] as const) {
+        const res = await client.request(path, { headers: browser });
+        assert.equal(res.status, status, path);
+        assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+        assert.match(res.text, /^<!doctype html>/);
+        assert.ok(res.text.includes(`<code>${code}</code>`), res.text);
+        // htmx asks with HX-Request, scripts without text/html: both get JSON (P4.1).
+        assertRefusal(await client.request(path, { headers: { ...browser, 'hx-request': 'true' } }), status, code);
+        assertRefusal(await client.get(path), status, code);
+      }
+      // Event requests are never pages.
+      assertRefusal(await client.post('counter', { event: 'increment' }, browser), 400, 'state_missing');
+    });
+
     test('P5.1 /weft/htmx.min.js, idiomorph.min.js and weft.min.js are served with ETag and 304', async () => {
+      const icon = await client.get('/weft/favicon.svg');
+      assert.equal(icon.status, 200);
+      assert.equal(icon.headers.get('content-type'), 'image/svg+xml');
       for (const file of ['htmx.min.js', 'idiomorph.min.js', 'weft.min.js']) {
         const res = await client.get(`/weft/${file}`);
         assert.equal(res.status, 200, file);
@@ -868,6 +887,18 @@ for (const host of hosts) {
       }
       assert.equal((await client.get('/items')).status, 404, 'a view path needs its parameter');
       assert.equal((await client.get('/items/1/2')).status, 404);
+    });
+
+    test('P6.2 the other trailing-slash form of a view path → 308 to the registered one, query kept', async () => {
+      const res = await client.request('/items/12/?tab=reviews', { redirect: 'manual' });
+      assert.equal(res.status, 308);
+      assert.equal(res.headers.get('location'), '../12?tab=reviews');
+      const head = await client.request('/items/12/', { method: 'HEAD', redirect: 'manual' });
+      assert.equal(head.status, 308);
+      assert.equal(head.headers.get('location'), '../12');
+      const followed = await client.get('/items/12/?tab=reviews');
+      assert.equal(followed.status, 200);
+      assert.equal(textOf(followed.text, 'tab'), 'reviews');
     });
   });
 }
