@@ -523,6 +523,33 @@ describe('createHttpHandler', () => {
     });
   });
 
+  describe('one URL per view', () => {
+    it('redirects the other trailing-slash form with a relative Location that resolves to the registered path', async () => {
+      const weft = makeApp();
+      weft.view('/', Hello).view('/shop/:page/', Hello).view('/x', Hello);
+      const handle = createHttpHandler(weft);
+      for (const [path, target] of [
+        ['/hello/2/', '/hello/2'],
+        ['/shop/7', '/shop/7/'],
+        ['/x/', '/x'],
+        ['//', '/'],
+        ['/shop/a%2Fb', '/shop/a%2Fb/'],
+      ] as const) {
+        const req = request('GET', '/');
+        req.url = new URL(`http://app.test${path}?q=1`);
+        const res = defined(await handle(req));
+        assert.equal(res.status, 308, path);
+        const location = res.headers.location ?? '';
+        assert.match(location, /^\.\.?\//, 'a relative path, never another site');
+        const resolved = new URL(location, `http://app.test${path}?q=1`);
+        assert.equal(resolved.pathname + resolved.search, `${target}?q=1`, path);
+      }
+      // Paths a view has as written are served, not redirected.
+      assert.equal(defined(await handle(request('GET', '/shop/7/'))).status, 200);
+      assert.equal(defined(await handle(request('GET', '/'))).status, 200);
+    });
+  });
+
   describe('unexpected errors', () => {
     it('turns a non-WeftError thrown from a view into 500 "internal error" and logs it', async () => {
       const weft = makeApp();

@@ -89,7 +89,7 @@ function wantsPage(req: HttpRequest): boolean {
 }
 
 /** A refusal as a small HTML page: the same status, message and code as the JSON. */
-export function htmlError(err: WeftError): HttpResponse {
+function htmlError(err: WeftError): HttpResponse {
   const title = `${err.status} ${STATUS_CODES[err.status] ?? 'Error'}`;
   const stack = typeof err.details?.stack === 'string' ? err.details.stack : undefined;
   const body = html`<!doctype html>
@@ -113,12 +113,15 @@ ${stack && html`<pre>${stack}</pre>`}
 }
 
 /**
- * The `Location` of a redirect from `from` to `to`, its other form (the same path
- * with or without the trailing slash). Relative to `from`, so it stays right when
- * the app is mounted under a prefix the handler does not see (Express `app.use('/shop', …)`).
+ * The `Location` that sends `path` to its other form: without its trailing slash
+ * if it has one, else with one. Relative to `path` (and so always on the same
+ * site), so it stays right when the app is mounted under a prefix the handler
+ * does not see (Express `app.use('/shop', …)`).
  */
-function relativeLocation(from: string, to: string): string {
-  return to.endsWith('/') ? `./${from.slice(from.lastIndexOf('/') + 1)}/` : `../${to.slice(to.lastIndexOf('/') + 1)}`;
+function otherFormLocation(path: string): string {
+  if (!path.endsWith('/')) return `./${path.slice(path.lastIndexOf('/') + 1)}/`;
+  const to = path.slice(0, -1);
+  return `../${to.slice(to.lastIndexOf('/') + 1)}`;
 }
 
 /** Turns a parsed JSON body into an {@link EventRequest}, naming the first problem found. */
@@ -266,7 +269,7 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     if (!match) return undefined;
     if (match.redirect !== undefined) {
       // One URL per view: the form it was registered with. 308 keeps the method.
-      const location = relativeLocation(req.url.pathname, match.redirect) + req.url.search;
+      const location = otherFormLocation(req.url.pathname) + req.url.search;
       return { status: 308, headers: { location, 'cache-control': 'no-store' }, body: '' };
     }
     // Query first so path parameters win: /contacts/2?page=9 is page 2.
