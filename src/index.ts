@@ -6,6 +6,8 @@
  * Entry points: `weft` (this), `weft/node`, `weft/express`, `weft/fetch`,
  * `weft/liquid`, `weft/testing`, `weft/client` (the browser script).
  */
+// First, so an unsupported Node.js fails here with a clear message.
+import './core/node-version.js';
 export { createWeft, Weft, type WeftOptions, type ViewRoute } from './core/app.js';
 export {
   Component,

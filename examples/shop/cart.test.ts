@@ -1,4 +1,4 @@
-/** The seed's TestCartComponent, ported: the cart driven with no server. */
+/** The storefront's cart driven with no server. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createWeft, Registry } from 'weft';

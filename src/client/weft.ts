@@ -39,6 +39,28 @@ function announce(elt: Element, detail: Record<string, unknown>): void {
   // attribute, so the morph clears it.
   root.setAttribute('weft-error', typeof detail.code === 'string' ? detail.code : 'error');
   root.dispatchEvent(new CustomEvent('weft:error', { bubbles: true, detail }));
+  if (detail.code === 'state_outdated') outdated(root, detail);
+}
+
+/**
+ * The page was rendered with a secret the server no longer has (it restarted
+ * with another one): no event can succeed until it is reloaded, so say so. A page
+ * that wants its own notice handles `weft:outdated` and calls preventDefault().
+ */
+function outdated(root: Element, detail: Record<string, unknown>): void {
+  const own = !root.dispatchEvent(new CustomEvent('weft:outdated', { bubbles: true, cancelable: true, detail }));
+  if (own || document.querySelector('.weft-outdated')) return;
+  const bar = document.createElement('div');
+  bar.className = 'weft-outdated';
+  bar.setAttribute('role', 'alert');
+  const link = document.createElement('a');
+  link.href = location.pathname + location.search;
+  link.textContent = 'reload';
+  bar.append('This page is out of date — ', link);
+  // Set through the CSSOM, which a Content-Security-Policy without
+  // 'unsafe-inline' allows (a style attribute it would refuse).
+  bar.style.cssText = 'position:fixed;top:0;left:0;right:0;z-index:2147483647;padding:.5em;background:#fff3cd;color:#000;text-align:center';
+  document.body.prepend(bar);
 }
 
 const NUMERIC = /^(number|range)$/;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Component, type ComponentClass, type ComponentContext, fullContext, type Renderer, type RequestInfo } from './component.js';
+import { devSecret } from './dev-secret.js';
 import { dispatch, type DispatchHost, type EventRequest, lookup } from './dispatch.js';
 import { WeftError } from './errors.js';
 import { SafeHtml } from './html.js';
@@ -17,8 +18,9 @@ import { StateCodec } from './state-codec.js';
 export interface WeftOptions {
   /**
    * HMAC secret(s) for state blobs, newest first (older ones still verify, for
-   * rotation). Defaults to `WEFT_SECRET` (comma-separated). Required in production;
-   * in development a random secret is generated with a warning.
+   * rotation). Defaults to `WEFT_SECRET` (comma-separated). Required in production.
+   * In development without one, a generated secret is kept in `.weft/secret` in the
+   * working directory (git-ignored), so restarts keep open pages working.
    */
   secret?: string | readonly string[];
   /** Defaults to `production` when `NODE_ENV=production`, else `development`. */
@@ -117,8 +119,20 @@ function resolveSecrets(options: WeftOptions, production: boolean, logger: Pick<
     if (production) {
       throw new Error('Weft: no secret. Set WEFT_SECRET (or pass `secret`) — production refuses to start without one.');
     }
-    logger.warn('Weft: no WEFT_SECRET set; using a random secret. State blobs will not survive a restart.');
-    return [randomBytes(32).toString('base64url')];
+    try {
+      const kept = devSecret();
+      logger.warn(
+        `Weft: no WEFT_SECRET set; ${kept.created ? 'created' : 'using'} the development secret in ${kept.path} ` +
+          '(git-ignored; delete it to sign with a new one). Production needs WEFT_SECRET.',
+      );
+      return [kept.secret];
+    } catch (err) {
+      logger.warn(
+        `Weft: no WEFT_SECRET set, and no development secret could be kept (${err instanceof Error ? err.message : String(err)}); ` +
+          'using a random secret: open pages will be out of date after a restart.',
+      );
+      return [randomBytes(32).toString('base64url')];
+    }
   }
   const short = secrets.find((s) => s.length < MIN_SECRET_LENGTH);
   if (short !== undefined) {
@@ -139,7 +153,7 @@ function compileRoute(pattern: string): { matcher: RegExp; keys: string[] } {
       return '([^/]+)';
     })
     .join('/');
-  return { matcher: new RegExp(`^${source}/?$`), keys };
+  return { matcher: new RegExp(`^${source}$`), keys };
 }
 
 export class Weft implements DispatchHost, LifecycleHost {
@@ -230,8 +244,10 @@ export class Weft implements DispatchHost, LifecycleHost {
   }
 
   /**
-   * Serves a registered component at a URL (the seed's `as_view()`): a GET mounts
-   * it with the path parameters and query string as params and returns its HTML.
+   * Serves a registered component at a URL: a GET mounts it with the path
+   * parameters and query string as params and returns its HTML. The path is
+   * served as written; the same path with or without a trailing slash redirects
+   * to it (308).
    */
   view(pattern: string, type: ComponentClass): this {
     if (!pattern.startsWith('/')) throw new TypeError(`view path must start with "/": ${pattern}`);
@@ -240,8 +256,20 @@ export class Weft implements DispatchHost, LifecycleHost {
     return this;
   }
 
-  /** Finds the view for a path, with its decoded path parameters. */
-  matchView(path: string): { route: ViewRoute; params: Record<string, string> } | undefined {
+  /**
+   * Finds the view for a path, with its decoded path parameters. When only the
+   * path's other form matches (with or without its trailing slash), `redirect`
+   * is that form: the URL the view was registered with, to redirect to.
+   */
+  matchView(path: string): { route: ViewRoute; params: Record<string, string>; redirect?: string } | undefined {
+    const exact = this.#match(path);
+    if (exact || path === '/') return exact;
+    const other = path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
+    const found = this.#match(other);
+    return found && { ...found, redirect: other };
+  }
+
+  #match(path: string): { route: ViewRoute; params: Record<string, string> } | undefined {
     for (const route of this.views) {
       const m = route.matcher.exec(path);
       if (!m) continue;

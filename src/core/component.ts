@@ -74,7 +74,7 @@ export interface ComponentContext {
   locals: ContextLocals;
   /**
    * Children the browser already shows, child id → `weft-child` digest, as the
-   * client lists them with a parent's event (P3.1). A child asked for again with
+   * client lists them with a parent's event. A child asked for again with
    * the same digest renders as an empty placeholder: the browser keeps its own.
    */
   kept?: Readonly<Record<string, string>> | undefined;
@@ -93,7 +93,7 @@ export interface Renderer {
   render(template: string, context: TemplateContext): string | Promise<string>;
 }
 
-/** What a file template sees. Mirrors the seed's `state`, `errors`, `component_id`. */
+/** What a file template sees: `state`, `params`, `errors`, `component_id`, `component_name`. */
 export interface TemplateContext {
   state: unknown;
   params: unknown;
@@ -105,7 +105,7 @@ export interface TemplateContext {
 
 /** How Weft itself builds and renders children; implemented by the app. */
 export interface ComponentRuntime {
-  /** Mounts and renders `type` as a child of `parent` with the element id `id` (P1.3). */
+  /** Mounts and renders `type` as a child of `parent` with the element id `id`. */
   renderChild(parent: Component<object, object>, type: ComponentClass, params: object, id: string): Promise<SafeHtml>;
   /** Caps on one render (`maxChildren`, `maxResponseBytes`); the defaults when absent. */
   readonly limits?: RenderLimits;
@@ -233,7 +233,7 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
   static paramsSchema: StandardSchemaV1 | undefined = undefined;
   /** Validates the whole state after browser-side updates are applied. */
   static stateSchema: StandardSchemaV1 | undefined = undefined;
-  /** A template name for `renderer`, like the seed's `template_name`. */
+  /** A template file name, rendered by `renderer` (or the app's) instead of `render()`. */
   static template: string | undefined = undefined;
   /** Engine for `template`; set per class or for all classes through the app. */
   static renderer: Renderer | undefined = undefined;
@@ -247,7 +247,7 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
   params: P;
   /** Set from `mount()`'s result or from the state blob before `hydrate()`. */
   state!: S;
-  /** Field → message, rendered by the template (the seed's `self.errors["size"]`). */
+  /** Field → message, for the template to show beside the field (`this.errors.size = 'Pick a size'`). */
   errors: Record<string, string> = {};
   readonly #runtime: ComponentRuntime | undefined;
 
@@ -319,7 +319,7 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
       throw new Error(`on(): component "${self.name}" declares no event ${JSON.stringify(event)}`);
     }
     if (payload && Object.hasOwn(payload, 'event')) {
-      // hx-vals' "event" key names the event (P5.2), so a payload field of that name
+      // hx-vals' "event" key names the event, so a payload field of that name
       // would be silently replaced: refuse it where the template is written.
       throw new Error(`on(): payload key "event" is reserved for the event name (component "${self.name}")`);
     }

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'state_malformed'
   | 'state_signature'
   | 'state_expired'
+  | 'state_outdated'
   | 'state_component'
   | 'state_too_large'
   | 'locked_field'

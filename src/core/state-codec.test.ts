@@ -3,7 +3,7 @@ import { isWeftError } from '../testing/index.js';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { WeftError } from './errors.js';
-import { StateCodec } from './state-codec.js';
+import { keyId, StateCodec } from './state-codec.js';
 
 const SECRET = 'test-secret-0123456789abcdefghijklmnop';
 const OLD_SECRET = 'old-secret-0123456789abcdefghijklmnopq';
@@ -40,6 +40,14 @@ describe('StateCodec', () => {
     });
   });
 
+  describe('key id', () => {
+    it('is 8 base64url characters of the secret\'s SHA-256, different per secret', () => {
+      assert.match(keyId(SECRET), /^[A-Za-z0-9_-]{8}$/);
+      assert.notEqual(keyId(SECRET), keyId(OLD_SECRET));
+      assert.equal(keyId(SECRET), keyId(SECRET));
+    });
+  });
+
   describe('round trip', () => {
     it('returns name, id, issue time, state and params', () => {
       const state = { count: 3, note: 'a "quoted" <b> & ünï', items: [{ qty: 1 }], flag: null };
@@ -66,7 +74,7 @@ describe('StateCodec', () => {
       assert.equal(parts[0], 'v1');
       assert.equal(parts[2]?.length, 43);
       assert.match(blob, /^[A-Za-z0-9_.-]+$/, 'only base64url characters and dots');
-      assert.deepEqual(envelopeOf(blob), { n: 'counter', i: 'counter-1', t: NOW / 1000, s: { count: 0 } });
+      assert.deepEqual(envelopeOf(blob), { n: 'counter', i: 'counter-1', t: NOW / 1000, k: keyId(SECRET), s: { count: 0 } });
     });
 
     it('floors the issue time to seconds', () => {
@@ -131,9 +139,37 @@ describe('StateCodec', () => {
       assert.throws(() => codec.decode(`${version}.${body}.${flipped}`, 'counter', NOW), isWeftError(400, 'state_signature'));
     });
 
-    it('refuses a blob signed with another secret with 400 state_signature', () => {
+    it('refuses a blob signed with a secret it does not have with 409 state_outdated, saying to reload', () => {
       const other = new StateCodec({ secrets: [OLD_SECRET] }).encode('counter', 'counter-1', { count: 1 }, undefined, NOW);
-      assert.throws(() => codec.decode(other, 'counter', NOW), isWeftError(400, 'state_signature'));
+      assert.throws(() => codec.decode(other, 'counter', NOW), (err: unknown) => {
+        isWeftError(409, 'state_outdated')(err);
+        assert.match((err as Error).message, /out of date — reload/);
+        return true;
+      });
+    });
+
+    it('refuses an unknown key id without checking the signature, so such a blob can never pass', () => {
+      const envelope = { n: 'counter', i: 'counter-1', t: NOW / 1000, k: 'AAAAAAAA', s: { count: 1_000_000 } };
+      const forged = `${version}.${Buffer.from(JSON.stringify(envelope)).toString('base64url')}.${sig}`;
+      assert.throws(() => codec.decode(forged, 'counter', NOW), isWeftError(409, 'state_outdated'));
+    });
+
+    it('refuses a blob from another secret that claims a current key id with 400 state_signature', () => {
+      const other = new StateCodec({ secrets: [OLD_SECRET] }).encode('counter', 'counter-1', { count: 1 }, undefined, NOW);
+      const [v, part, signature] = other.split('.') as [string, string, string];
+      const claimed = Buffer.from(Buffer.from(part, 'base64url').toString('utf8').replace(keyId(OLD_SECRET), keyId(SECRET))).toString('base64url');
+      assert.throws(() => codec.decode(`${v}.${claimed}.${signature}`, 'counter', NOW), isWeftError(400, 'state_signature'));
+    });
+
+    it('verifies a blob without a key id (issued before key ids) by its signature alone', () => {
+      const envelope = JSON.stringify({ n: 'counter', i: 'counter-1', t: NOW / 1000, s: { count: 2 } });
+      assert.deepEqual(codec.decode(signRaw(SECRET, envelope), 'counter', NOW).state, { count: 2 });
+      assert.throws(() => codec.decode(signRaw(OLD_SECRET, envelope), 'counter', NOW), isWeftError(400, 'state_signature'));
+    });
+
+    it('reads the key id only where encode writes it, not from inside the state', () => {
+      const envelope = JSON.stringify({ n: 'counter', i: 'counter-1', t: NOW / 1000, s: { k: 'AAAAAAAA' } });
+      assert.deepEqual(codec.decode(signRaw(SECRET, envelope), 'counter', NOW).state, { k: 'AAAAAAAA' });
     });
 
     for (const [label, blob] of [
@@ -314,8 +350,8 @@ describe('StateCodec', () => {
   });
 
   describe('size caps (the whole envelope: state, params and framing)', () => {
-    // {"n":"c","i":"c-1","t":<seconds>,"s":…} — the bytes around the state.
-    const framing = Buffer.byteLength(`{"n":"c","i":"c-1","t":${Math.floor(NOW / 1000)},"s":}`);
+    // {"n":"c","i":"c-1","t":<seconds>,"k":<key id>,"s":…} — the bytes around the state.
+    const framing = Buffer.byteLength(`{"n":"c","i":"c-1","t":${Math.floor(NOW / 1000)},"k":"${keyId(SECRET)}","s":}`);
     const small = new StateCodec({ secrets: [SECRET], maxStateBytes: framing + 20 });
 
     it('encodes an envelope exactly at the cap', () => {
@@ -385,12 +421,13 @@ describe('StateCodec', () => {
     it('signs with the first secret', () => {
       const blob = rotated.encode('counter', 'counter-1', { count: 7 }, undefined, NOW);
       assert.deepEqual(newOnly.decode(blob, 'counter', NOW).state, { count: 7 });
-      assert.throws(() => oldCodec.decode(blob, 'counter', NOW), isWeftError(400, 'state_signature'));
+      assert.equal(envelopeOf(blob).k, keyId(SECRET));
+      assert.throws(() => oldCodec.decode(blob, 'counter', NOW), isWeftError(409, 'state_outdated'));
     });
 
-    it('refuses a blob signed with a secret that has been removed', () => {
+    it('refuses a blob signed with a secret that has been removed as out of date', () => {
       const blob = oldCodec.encode('counter', 'counter-1', { count: 7 }, undefined, NOW);
-      assert.throws(() => newOnly.decode(blob, 'counter', NOW), isWeftError(400, 'state_signature'));
+      assert.throws(() => newOnly.decode(blob, 'counter', NOW), isWeftError(409, 'state_outdated'));
     });
   });
 });

@@ -29,7 +29,10 @@ import { digestOf, mountNew, renderInstance } from '../core/lifecycle.js';
 import { registry as defaultRegistry, notRegistered, Registry, suggestedName } from '../core/registry.js';
 import { type NodeHandlerOptions, serve } from '../adapters/node/index.js';
 
-/** A Renderer that renders nothing real and remembers every call, like the seed's MockRenderer. */
+/**
+ * A Renderer that renders nothing real and remembers every call, to test a
+ * template component's state and events without a template engine.
+ */
 export class MockRenderer implements Renderer {
   readonly calls: { template: string; context: TemplateContext }[] = [];
 
@@ -110,7 +113,7 @@ export class ComponentHarness<C extends Component<object, object>, T extends Com
     this.#bound = bound;
   }
 
-  /** The live instance: call methods on it directly, as the seed's tests do. */
+  /** The live instance: read it, or call its methods directly. */
   get instance(): C {
     return this.#instance;
   }

@@ -9,10 +9,12 @@
  * - `GET  <view path>`          a component served as a view
  */
 import { isUtf8 } from 'node:buffer';
+import { STATUS_CODES } from 'node:http';
 import type { Weft } from '../core/app.js';
 import { type ComponentContext, type ContextLocals, fullContext, type RequestInfo } from '../core/component.js';
 import type { EventCall, EventRequest } from '../core/dispatch.js';
 import { WeftError } from '../core/errors.js';
+import { html } from '../core/html.js';
 import { isPlainObject, parseJson } from '../core/json.js';
 import { COMPONENT_NAME } from '../core/registry.js';
 import { hostCheck } from '../policy/allowed-hosts.js';
@@ -90,6 +92,50 @@ function htmlResponse(body: string, status = 200): HttpResponse {
   return { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...NOSNIFF }, body };
 }
 
+/**
+ * Whether a request is a browser loading a page (it accepts HTML and is not an
+ * htmx request), which should see an error as a page rather than as JSON.
+ */
+function wantsPage(req: HttpRequest): boolean {
+  return (req.headers.accept ?? '').includes('text/html') && req.headers['hx-request'] === undefined;
+}
+
+/** A refusal as a small HTML page: the same status, message and code as the JSON. */
+function htmlError(err: WeftError): HttpResponse {
+  const title = `${err.status} ${STATUS_CODES[err.status] ?? 'Error'}`;
+  const stack = typeof err.details?.stack === 'string' ? err.details.stack : undefined;
+  const body = html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+</head>
+<body>
+<h1>${title}</h1>
+<p>${err.message}</p>
+<p><code>${err.code}</code></p>
+${stack && html`<pre>${stack}</pre>`}
+</body>
+</html>
+`;
+  const response = htmlResponse(body.value, err.status);
+  Object.assign(response.headers, err.headers);
+  return response;
+}
+
+/**
+ * The `Location` that sends `path` to its other form: without its trailing slash
+ * if it has one, else with one. Relative to `path` (and so always on the same
+ * site), so it stays right when the app is mounted under a prefix the handler
+ * does not see (Express `app.use('/shop', …)`).
+ */
+function otherFormLocation(path: string): string {
+  if (!path.endsWith('/')) return `./${path.slice(path.lastIndexOf('/') + 1)}/`;
+  const to = path.slice(0, -1);
+  return `../${to.slice(to.lastIndexOf('/') + 1)}`;
+}
+
 /** Turns a parsed JSON body into an {@link EventRequest}, naming the first problem found. */
 export function parseEventBody(component: string, body: unknown, maxEvents: number): EventRequest {
   if (!isPlainObject(body)) throw new WeftError(400, 'bad_request', 'event request body must be a JSON object');
@@ -131,7 +177,7 @@ export function parseEventBody(component: string, body: unknown, maxEvents: numb
 const MAX_CHILDREN = 1000;
 const DIGEST = /^[A-Za-z0-9_-]{12}$/;
 
-/** Checks the `children` map (P3.1): child id → 12-character digest. */
+/** Checks the `children` map of an event request: child id → 12-character digest (docs/protocol.md, P3.1). */
 function toChildren(children: unknown): Record<string, string> {
   if (!isPlainObject(children)) throw new WeftError(400, 'bad_request', '"children" must be an object of child id → digest');
   const entries = Object.entries(children);
@@ -257,7 +303,17 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     return { status: 200, headers, body: req.method === 'HEAD' ? '' : asset.body };
   }
 
+  /** A view's refusal is a page for a browser loading it, JSON for htmx and scripts. */
   async function handleView(req: HttpRequest): Promise<HttpResponse | undefined> {
+    try {
+      return await serveView(req);
+    } catch (err) {
+      if (!wantsPage(req)) throw err;
+      return htmlError(err instanceof WeftError ? err : unexpected(err));
+    }
+  }
+
+  async function serveView(req: HttpRequest): Promise<HttpResponse | undefined> {
     let match;
     try {
       match = weft.matchView(req.url.pathname);
@@ -266,10 +322,21 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     }
     if (!match) return undefined;
     checkHost(req.headers.host);
+    if (match.redirect !== undefined) {
+      // One URL per view: the form it was registered with. 308 keeps the method.
+      const location = otherFormLocation(req.url.pathname) + req.url.search;
+      return { status: 308, headers: { location, 'cache-control': 'no-store', ...NOSNIFF }, body: '' };
+    }
     // Query first so path parameters win: /contacts/2?page=9 is page 2.
     const params = { ...Object.fromEntries(req.url.searchParams), ...match.params };
     const rendered = await weft.render(match.route.type, params, context(requestInfo(req), req));
     return htmlResponse(rendered.html);
+  }
+
+  /** A fault in Weft or the host rather than a refusal: logged, and answered without details. */
+  function unexpected(err: unknown): WeftError {
+    weft.logger.error('Weft: unexpected error', err);
+    return new WeftError(500, 'handler_error', 'internal error');
   }
 
   return async (req) => {
@@ -289,9 +356,7 @@ export function createHttpHandler(weft: Weft): HttpHandler {
       }
       return undefined;
     } catch (err) {
-      if (err instanceof WeftError) return jsonError(err);
-      weft.logger.error('Weft: unexpected error', err);
-      return jsonError(new WeftError(500, 'handler_error', 'internal error'));
+      return jsonError(err instanceof WeftError ? err : unexpected(err));
     }
   };
 }

@@ -4,7 +4,7 @@
  * the document and the code from drifting apart.
  */
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { runInThisContext } from 'node:vm';
@@ -40,6 +40,7 @@ interface RawEnvelope {
   n: string;
   i: string;
   t: number;
+  k?: string;
   s: unknown;
   p?: unknown;
   c?: string;
@@ -54,6 +55,11 @@ function envelopeOf(blob: string): RawEnvelope {
 function mintBlob(secret: string, envelope: RawEnvelope): string {
   const signed = `v1.${Buffer.from(JSON.stringify(envelope)).toString('base64url')}`;
   return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
+}
+
+/** The key id of a secret (P2.1), computed from the documented rule alone. */
+function keyIdOf(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url').slice(0, 8);
 }
 
 function tamper(blob: string): string {
@@ -340,7 +346,8 @@ for (const host of hosts) {
       // The signature is HMAC-SHA256(secret, "v1." + part 2), base64url.
       assert.equal(createHmac('sha256', SECRET).update(`v1.${body}`).digest('base64url'), signature);
       const envelope = envelopeOf(blob);
-      assert.deepEqual(Object.keys(envelope).sort(), ['i', 'n', 's', 't', 'w'], '`p` and `c` must be omitted (empty params, not a child)');
+      assert.deepEqual(Object.keys(envelope).sort(), ['i', 'k', 'n', 's', 't', 'w'], '`p` and `c` must be omitted (empty params, not a child)');
+      assert.equal(envelope.k, keyIdOf(SECRET), '`k` is the first 8 base64url characters of SHA-256(secret)');
       assert.deepEqual(envelope.w, ['count', 'flag', 'note', 'tags'], '`w` lists the fields the render bound, sorted');
       assert.equal(envelope.n, 'counter');
       assert.equal(envelope.i, idOf(res.text));
@@ -368,7 +375,7 @@ for (const host of hosts) {
       assert.equal(res.status, 200, res.text);
       const [version, body, signature] = (res.state as string).split('.') as [string, string, string];
       assert.equal(createHmac('sha256', SECRET).update(`${version}.${body}`).digest('base64url'), signature, 'not signed with the first secret');
-      assertRefusal(await retiredClient.fire('counter', oldBlob, 'increment'), 400, 'state_signature');
+      assertRefusal(await retiredClient.fire('counter', oldBlob, 'increment'), 409, 'state_outdated');
       assert.equal((await retiredClient.fire('counter', res.state, 'increment')).status, 200);
     });
 
@@ -471,6 +478,27 @@ for (const host of hosts) {
       }
       assertRefusal(await c.post('counter', { event: 'increment', state: bad }, from('2001:db8:5:5:1234:5678:9abc:def0')), 429, 'throttled');
       assertRefusal(await c.post('counter', { event: 'increment', state: bad }, from('2001:db8:5:6::1')), 400, 'state_signature');
+    });
+
+    test('P2.6 a blob whose key id is none of the secrets\' → 409 state_outdated, never verified, never throttled', async () => {
+      const app = makeApp({ signatureFailures: { points: 2, durationSeconds: 600 } });
+      const c = await start(app);
+      const good = await freshBlob(app);
+      const oldApp = makeApp({ secret: OLD_SECRET });
+      const old = await freshBlob(oldApp);
+      assert.equal(envelopeOf(old).k, keyIdOf(OLD_SECRET));
+      // A key id no secret has, and a signature nobody made: refused as out of date all the same.
+      const unknown = mintBlob(SECRET, { ...envelopeOf(good), k: 'AAAAAAAA' }).replace(/\.[^.]+$/, `.${'A'.repeat(43)}`);
+      for (let i = 0; i < 3; i++) {
+        for (const blob of [old, unknown]) {
+          const body = assertRefusal(await c.fire('counter', blob, 'increment'), 409, 'state_outdated');
+          assert.match(body.error as string, /out of date — reload/);
+        }
+      }
+      // Not counted as forgery: the client is still served.
+      assert.equal((await c.fire('counter', good, 'increment')).status, 200);
+      // A blob from another secret that claims a current key id is a forgery (P2.3).
+      assertRefusal(await c.fire('counter', mintBlob(OLD_SECRET, envelopeOf(good)), 'increment'), 400, 'state_signature');
     });
 
     test('P3.1 POST /components/<name>/ with {event, payload, state, updates} or an "events" array', async () => {
@@ -819,7 +847,26 @@ for (const host of hosts) {
       await stillServes();
     });
 
+    test('P4.3 a refused view GET from a browser loading a page is an HTML page with the same status and code', async () => {
+      const browser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+      for (const [path, status, code] of [['/items/zero', 400, 'invalid_params'], ['/broken-mount', 500, 'handler_error']] as const) {
+        const res = await client.request(path, { headers: browser });
+        assert.equal(res.status, status, path);
+        assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+        assert.match(res.text, /^<!doctype html>/);
+        assert.ok(res.text.includes(`<code>${code}</code>`), res.text);
+        // htmx asks with HX-Request, scripts without text/html: both get JSON (P4.1).
+        assertRefusal(await client.request(path, { headers: { ...browser, 'hx-request': 'true' } }), status, code);
+        assertRefusal(await client.get(path), status, code);
+      }
+      // Event requests are never pages.
+      assertRefusal(await client.post('counter', { event: 'increment' }, browser), 400, 'state_missing');
+    });
+
     test('P5.1 /weft/htmx.min.js, idiomorph.min.js and weft.min.js are served with ETag and 304', async () => {
+      const icon = await client.get('/weft/favicon.svg');
+      assert.equal(icon.status, 200);
+      assert.equal(icon.headers.get('content-type'), 'image/svg+xml');
       for (const file of ['htmx.min.js', 'idiomorph.min.js', 'weft.min.js']) {
         const res = await client.get(`/weft/${file}`);
         assert.equal(res.status, 200, file);
@@ -1051,6 +1098,18 @@ for (const host of hosts) {
       }
       assert.equal((await client.get('/items')).status, 404, 'a view path needs its parameter');
       assert.equal((await client.get('/items/1/2')).status, 404);
+    });
+
+    test('P6.2 the other trailing-slash form of a view path → 308 to the registered one, query kept', async () => {
+      const res = await client.request('/items/12/?tab=reviews', { redirect: 'manual' });
+      assert.equal(res.status, 308);
+      assert.equal(res.headers.get('location'), '../12?tab=reviews');
+      const head = await client.request('/items/12/', { method: 'HEAD', redirect: 'manual' });
+      assert.equal(head.status, 308);
+      assert.equal(head.headers.get('location'), '../12');
+      const followed = await client.get('/items/12/?tab=reviews');
+      assert.equal(followed.status, 200);
+      assert.equal(textOf(followed.text, 'tab'), 'reviews');
     });
   });
 }
