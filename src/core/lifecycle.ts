@@ -34,7 +34,7 @@ export interface Rendered {
   state: unknown;
   /** The signed blob, or `undefined` for a component without events. */
   blob: string | undefined;
-  /** The state fields this render bound to inputs with `bind()`, sorted (P3.6). */
+  /** The state fields this render bound to inputs with `bind()`, sorted: the only ones the browser may write. */
   bound: readonly string[];
 }
 

@@ -11,7 +11,7 @@ import express from 'express';
 import { Component, createWeft, html, page, Registry, type Weft, WeftError } from 'weft';
 import { weft as weftMiddleware } from 'weft/express';
 import { TestClient, type TestResponse } from 'weft/testing';
-import { BrokenMount, Item, SECRET, SECRET_MESSAGE, silent } from './fixtures.js';
+import { BrokenMount, Item, SECRET, SECRET_MESSAGE, silent, TEST_HOSTS } from './fixtures.js';
 import { assertRefusal, hosts } from './servers.js';
 
 /** What Chromium sends when it loads a page. */
@@ -33,7 +33,7 @@ function makePagesApp(mode: 'production' | 'development' = 'production'): Weft {
   registry.register('product-page', ProductPage);
   registry.register('item', Item);
   registry.register('broken-mount', BrokenMount);
-  return createWeft({ registry, secret: SECRET, mode, logger: silent })
+  return createWeft({ registry, secret: SECRET, mode, allowedHosts: TEST_HOSTS, logger: silent })
     .view('/shop/product/:id/', ProductPage)
     .view('/items/:id', Item)
     .view('/broken-mount', BrokenMount);
