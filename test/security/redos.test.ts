@@ -35,6 +35,7 @@ import { liquidRenderer } from 'weft/liquid';
 import { createNodeHandler, toHttpRequest } from 'weft/node';
 import { isDeclaredEvent } from '../../src/core/component.js';
 import { applyUpdates } from '../../src/core/updates.js';
+import { hostName } from '../../src/policy/allowed-hosts.js';
 import { parseContentType, parseEventBody } from '../../src/transport/http.js';
 import { REGEX_INVENTORY } from './regex-inventory.js';
 
@@ -151,7 +152,7 @@ registry.register('keyed', Keyed);
 registry.register('liquid-echo', LiquidEcho);
 registry.register('liquid-echo-raw', LiquidEchoRaw);
 
-function app(options: { maxStateBytes?: number } = {}): Weft {
+function app(options: { maxStateBytes?: number; maxResponseBytes?: number; allowedHosts?: string[] } = {}): Weft {
   return createWeft({ registry, secret: SECRET, mode: 'production', allowedHosts: ['*'], logger: { error() {}, warn() {} }, ...options })
     .view('/contacts/:id', Page)
     .view('/a/:x/b/:y', Page)
@@ -160,8 +161,11 @@ function app(options: { maxStateBytes?: number } = {}): Weft {
 
 /** Default limits: what any deployment faces. */
 const weft = app();
-/** State cap raised to 4 MiB, so 1 MiB of browser text gets through state, render and signing. */
-const roomy = app({ maxStateBytes: 4 * MAX });
+/**
+ * State cap raised to 4 MiB and response cap to 8 MiB, so 1 MiB of browser text
+ * gets through state, render and signing (escaped, it can grow sixfold).
+ */
+const roomy = app({ maxStateBytes: 4 * MAX, maxResponseBytes: 8 * MAX });
 const handle = createHttpHandler(weft);
 const handleRoomy = createHttpHandler(roomy);
 
@@ -419,6 +423,47 @@ describe('ReDoS: every request-controlled regex answers 1 MiB of worst-case text
     }
   });
 
+  describe('state blob key id', () => {
+    // Well-formed base64url of a crafted envelope, so the key id is read; the signature is nobody's.
+    const blob = (envelope: string) => `v1.${Buffer.from(envelope).toString('base64url')}.${'A'.repeat(43)}`;
+    const forged = { status: 400, code: 'state_signature' };
+    const shapes: [string, (n: number) => string, { status: number; code: string }][] = [
+      ['a name of escaped quotes', (n) => blob(`{"n":"${fill('\\"', n)}`), forged],
+      ['a name of backslashes then a quote', (n) => blob(`{"n":"${fill('\\', n)}"x`), forged],
+      ['an unterminated name', (n) => blob(`{"n":"${fill('a', n)}`), forged],
+      ['a long issue time then a letter', (n) => blob(`{"n":"counter","i":"x","t":-${fill('1', n)}x`), forged],
+      ['an unknown key id, then a long state', (n) => blob(`{"n":"counter","i":"x","t":1,"k":"AAAAAAAA","s":"${fill('a', n)}"}`), { status: 409, code: 'state_outdated' }],
+    ];
+    const codec = new StateCodec({ secrets: [SECRET], maxStateBytes: 4 * MAX });
+    for (const [name, make, expected] of shapes) {
+      viaEvent('state blob key id', name, 'counter', (n) => ({ event: 'increment', state: make((n * 3) / 4) }), expected, handleRoomy);
+      direct('state blob key id', name, make, (text) => assert.throws(() => codec.decode(text, 'counter'), refused(expected.status, expected.code)));
+    }
+  });
+
+  describe('allowed hosts', () => {
+    const ok = JSON.stringify(event({}));
+    const strict = createHttpHandler(app({ allowedHosts: ['app.test', '.example.com'] }));
+    const badHost = { status: 400, code: 'bad_host', smallBody: true };
+    for (const [name, make] of [
+      ['a long name then a space', (n: number) => `${fill('a', n)} `],
+      ['labels then a colon and a letter', (n: number) => `${fill('a.', n)}:x`],
+      ['an unclosed IPv6 literal', (n: number) => `[${fill('1:', n)}`],
+      ['a name then a long port', (n: number) => `app.test:${fill('1', n)}`],
+      ['dashes then a bracket', (n: number) => `${fill('-', n)}]`],
+    ] as const) {
+      viaRequest('allowed hosts', name, (n) => ({ path: '/components/counter/', options: { body: ok, headers: { host: make(n) } } }), badHost, strict);
+      direct('allowed hosts', name, make, (text) => assert.equal(hostName(text), undefined));
+    }
+    // Up to the length a Host header may have, the expression itself reads the text.
+    for (const [name, make] of [
+      ['300 characters of labels then a colon', (n: number) => `${fill('a.', Math.min(n, 298))}:x`],
+      ['300 characters of an IPv6 literal, unclosed', (n: number) => `[${fill('1:', Math.min(n, 299))}`],
+    ] as const) {
+      direct('allowed hosts', name, make, (text) => assert.equal(hostName(text), undefined));
+    }
+  });
+
   describe('bound fields in rendered HTML', () => {
     for (const [name, make, escaped] of [
       ['an unterminated weft-model attribute', (n: number) => ` weft-model="${fill('a', n)}`, true],
@@ -428,9 +473,14 @@ describe('ReDoS: every request-controlled regex answers 1 MiB of worst-case text
       ['quotes', (n: number) => fill('"', n), true],
       ['white space then a letter', (n: number) => `${fill('\t', n)}x`, false],
     ] as const) {
-      // Raw HTML with weft-model="…" in it also adds a bound field (too large to sign: 413).
-      viaEvent('bound fields in rendered HTML', `${name}, raw`, 'echo', (n) => ({ event: 'show', state: echoBlob, payload: { text: make(n) } }), { status: [200, 413] });
-      if (escaped) viaEvent('bound fields in rendered HTML', `${name}, escaped`, 'echo', (n) => ({ event: 'show', state: echoBlob, payload: { text: make(n), escaped: true } }), { status: 200 });
+      // Fields are bound by bind() during the render, never read back from the HTML,
+      // so weft-model="…" in raw text binds nothing and costs nothing to answer.
+      viaEvent('bound fields in rendered HTML', `${name}, raw`, 'echo', (n) => ({ event: 'show', state: echoBlob, payload: { text: make(n) } }), { status: 200 }, handleRoomy);
+      if (escaped) {
+        viaEvent('bound fields in rendered HTML', `${name}, escaped`, 'echo', (n) => ({ event: 'show', state: echoBlob, payload: { text: make(n), escaped: true } }), { status: 200 }, handleRoomy);
+      }
+      // With the default limits, a render over 1 MiB is refused after it is built.
+      viaEvent('bound fields in rendered HTML', `${name}, raw, default cap`, 'echo', (n) => ({ event: 'show', state: echoBlob, payload: { text: make(n) } }), { status: [200, 413] });
     }
   });
 
@@ -473,7 +523,10 @@ describe('ReDoS: every request-controlled regex answers 1 MiB of worst-case text
       ['a long parameter before a literal that does not match', (n: number) => `/files/${fill('n', n)}/ra`, 'no route', false],
       ['a parameter of bare percent signs', (n: number) => `/contacts/${fill('%', n)}`, { status: 400, code: 'bad_request' }, true],
       ['a long valid parameter', (n: number) => `/contacts/${fill('a', n)}`, { status: 200 }, false],
-      ['two long parameters', (n: number) => `/a/${fill('x', n / 2)}/b/${fill('y', n / 2)}/`, { status: 200 }, true],
+      ['two long parameters', (n: number) => `/a/${fill('x', n / 2)}/b/${fill('y', n / 2)}`, { status: 200 }, true],
+      // The other trailing-slash form is matched a second time, then redirected.
+      ['two long parameters and a trailing slash', (n: number) => `/a/${fill('x', n / 2)}/b/${fill('y', n / 2)}/`, { status: 308 }, true],
+      ['slashes after a parameter', (n: number) => `/contacts/a${fill('/', n)}`, 'no route', true],
     ] as const) {
       if (http) viaRequest('view routes', name, (n) => ({ path: make(n), options: { method: 'GET' } }), expected);
       direct('view routes', name, make, (path) => {
@@ -494,8 +547,9 @@ describe('ReDoS: every request-controlled regex answers 1 MiB of worst-case text
       ['liquid syntax', (n: number) => fill('{{ x }}{% on %}', n), true],
       ['ampersands', (n: number) => fill('&', n), false],
     ] as const) {
-      viaEvent('liquid templates', `${name}, escaped`, 'liquid-echo', (n) => ({ event: 'check', state: liquidBlob, payload: { text: make(n) } }), { status: 200 });
-      if (raw) viaEvent('liquid templates', `${name}, raw`, 'liquid-echo-raw', (n) => ({ event: 'check', state: liquidRawBlob, payload: { text: make(n) } }), { status: 200 });
+      viaEvent('liquid templates', `${name}, escaped`, 'liquid-echo', (n) => ({ event: 'check', state: liquidBlob, payload: { text: make(n) } }), { status: 200 }, handleRoomy);
+      if (raw) viaEvent('liquid templates', `${name}, raw`, 'liquid-echo-raw', (n) => ({ event: 'check', state: liquidRawBlob, payload: { text: make(n) } }), { status: 200 }, handleRoomy);
+      viaEvent('liquid templates', `${name}, escaped, default cap`, 'liquid-echo', (n) => ({ event: 'check', state: liquidBlob, payload: { text: make(n) } }), { status: [200, 413] });
     }
   });
 
@@ -556,7 +610,8 @@ describe('ReDoS: every request-controlled regex answers 1 MiB of worst-case text
       path: '/components/counter/',
       headers: { ...json, host: `${fill('a', n / 2)}/` },
       body: fit(n / 2, (m) => event({ updates: { count: `${fill('1', m)}x` } })),
-    }), { status: 422, code: 'invalid_update' });
+    }), { status: 400, code: 'bad_host' });
+    viaSocket('allowed hosts', 'a long name then a space', (n) => ({ method: 'GET', path: '/contacts/1', headers: { host: `${fill('a', n)} ` } }), { status: 400, code: 'bad_host' });
     viaSocket('number updates', 'digits then a letter', (n) => ({
       method: 'POST',
       path: '/components/counter/',

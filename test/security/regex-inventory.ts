@@ -29,20 +29,24 @@ export const REGEX_INVENTORY: readonly RegexEntry[] = [
   { file: 'src/core/registry.ts', regex: '/^[a-z][a-z0-9_-]{0,63}$/', covered: 'component names' },
   { file: 'src/core/registry.ts', regex: '/^[a-z][a-z0-9-]*$/', covered: "not request-controlled: checks a class's static tagName when it is registered" },
   { file: 'src/core/component.ts', regex: '/^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/', covered: 'event names' },
-  { file: 'src/core/component.ts', regex: '/^[A-Za-z0-9][A-Za-z0-9_]{0,63}$/', covered: 'child keys' },
+  { file: 'src/core/render-record.ts', regex: '/^[A-Za-z0-9][A-Za-z0-9_]{0,63}$/', covered: 'child keys' },
+  {
+    file: 'src/core/registry.ts',
+    regex: '/([a-z0-9])([A-Z])/g',
+    covered: 'not request-controlled: turns a class name into the component name an error message suggests',
+  },
+  {
+    file: 'src/core/registry.ts',
+    regex: '/[^a-z0-9_-]/g',
+    covered: 'not request-controlled: turns a class name into the component name an error message suggests',
+  },
 
   // Rendering (src/core)
   { file: 'src/core/html.ts', regex: '/[&<>"\']/', covered: 'escaped text' },
   { file: 'src/core/html.ts', regex: '/^[A-Za-z_:@][A-Za-z0-9_.:@-]*$/', covered: 'attribute names' },
-  { file: 'src/core/lifecycle.ts', regex: '/\\sweft-model="([^"]*)"/g', covered: 'bound fields in rendered HTML' },
-  { file: 'src/core/lifecycle.ts', regex: '/&quot;/g', covered: 'bound fields in rendered HTML' },
-  { file: 'src/core/lifecycle.ts', regex: '/&#39;/g', covered: 'bound fields in rendered HTML' },
-  { file: 'src/core/lifecycle.ts', regex: '/&lt;/g', covered: 'bound fields in rendered HTML' },
-  { file: 'src/core/lifecycle.ts', regex: '/&gt;/g', covered: 'bound fields in rendered HTML' },
-  { file: 'src/core/lifecycle.ts', regex: '/&amp;/g', covered: 'bound fields in rendered HTML' },
 
   // Views (src/core/app.ts)
-  { file: 'src/core/app.ts', regex: 'new RegExp(`^${source}/?$`)', covered: 'view routes' },
+  { file: 'src/core/app.ts', regex: 'new RegExp(`^${source}$`)', covered: 'view routes' },
   { file: 'src/core/app.ts', regex: '/[.*+?^${}()|[\\]\\\\]/g', covered: 'not request-controlled: escapes the path patterns the app registers with view()' },
   {
     file: 'src/core/app.ts',
@@ -50,13 +54,24 @@ export const REGEX_INVENTORY: readonly RegexEntry[] = [
     covered: 'not request-controlled: trims the basePath and assetsPath options once, at startup (it would be slow on a long run of slashes, which no request can supply)',
   },
 
+  // State blobs (src/core/state-codec.ts): the key id is read before the signature is checked.
+  {
+    file: 'src/core/state-codec.ts',
+    regex: '/^\\{"n":"(?:[^"\\\\]|\\\\.)*","i":"(?:[^"\\\\]|\\\\.)*","t":-?\\d+,"k":"([A-Za-z0-9_-]{8})"/',
+    covered: 'state blob key id',
+  },
+
+  // Policies (src/policy)
+  { file: 'src/policy/allowed-hosts.ts', regex: '/^([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?$/', covered: 'allowed hosts' },
+
+  // Startup
+  { file: 'src/core/node-version.ts', regex: '/^v/', covered: "not request-controlled: reads the running Node.js version when weft is imported" },
+
   // Adapters
   { file: 'src/adapters/node/index.ts', regex: '/^[A-Za-z0-9.:[\\]-]+$/', covered: 'host header' },
 
   // Test helpers (weft/testing): they read the app's own responses inside a test, never a request.
   { file: 'src/testing/index.ts', regex: '/--/g', covered: 'not request-controlled: test helper, strips a template name the test passed' },
-  { file: 'src/testing/index.ts', regex: '/([a-z0-9])([A-Z])/g', covered: 'not request-controlled: test helper, turns a class name into a component name' },
-  { file: 'src/testing/index.ts', regex: '/[^a-z0-9_-]/g', covered: 'not request-controlled: test helper, turns a class name into a component name' },
   { file: 'src/testing/index.ts', regex: '/\\sweft-state="([^"]*)"/', covered: "not request-controlled: test helper, reads the blob from the app's own response" },
   { file: 'src/testing/index.ts', regex: '/\\/$/', covered: 'not request-controlled: test helper, trims the base URL the test passed' },
 ];
