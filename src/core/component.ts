@@ -198,10 +198,10 @@ interface NotAnEvent {
 }
 
 /**
- * What `on(event, payload)` requires of the component: a public method named
- * `event` (not one of Component's own) that takes `payload`.
+ * A public method named `K` (not one of Component's own) that takes `A`; with
+ * `A` left out, any handler of that name. `on()` requires one for its event.
  */
-export type HandlerFor<K extends string, A> = {
+export type HandlerFor<K extends string, A = never> = {
   [k in K]: k extends keyof Component<object, object> ? NotAnEvent : (payload: A) => unknown;
 };
 
@@ -216,6 +216,31 @@ export type EventName<T> = Exclude<MethodKeys<T>, keyof Component<object, object
 export type EventPayload<T, K extends keyof T> = T[K] extends (payload: infer A, ...rest: never[]) => unknown
   ? A
   : never;
+
+/**
+ * Component `T`'s handler for `K`; never for Component's own members, whose
+ * types `on()` must not read (`this.on('render')` inside `render()` would make
+ * render's return type depend on itself).
+ */
+type HandlerOf<T, K> = K extends keyof Component<object, object> ? never : K extends keyof T ? T[K] : never;
+
+/**
+ * What `on()` may give for a handler `F`: any of the keys its payload has, each
+ * with its type. The rest may come from the form the element is in
+ * (docs/protocol.md, P5.2): an `<input name="qty">` beside `on('setQty', { id })`.
+ */
+type GivenPayload<F> = F extends (payload: infer A, ...rest: never[]) => unknown ? PayloadLike & Partial<A> : never;
+
+/**
+ * The keys of payload `A` that handler `F` does not take, each typed `never`, so
+ * a misspelt key fails to compile. Nothing is unknown to a handler that takes
+ * no payload or any object (`Record<string, unknown>`, `object`).
+ */
+type UnknownKeys<A, F> = F extends (payload: infer P, ...rest: never[]) => unknown
+  ? [keyof P] extends [never]
+    ? unknown
+    : { [k in Exclude<keyof A, keyof P>]: never }
+  : unknown;
 
 /**
  * What `render()` returns: `html` output, or `raw()` for trusted markup. A plain
@@ -297,19 +322,26 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
    * Equivalent to writing `hx-post="…" hx-vals='{"event": "…", …}'` by hand.
    *
    * Type-checked against the component's handler methods: `event` must be a
-   * public method of this class, and `payload` must be what that method takes
-   * (no payload means the handler gets `{}`). The type checker cannot see
-   * `static events` from inside the instance, so a public helper method that is
-   * not declared still type-checks; keep helpers `private` (or `#private`) and an
-   * undeclared event is a compile error too. At run time an event the class does
-   * not declare throws here, at render time, so a typo fails on the first render
-   * (in a test) rather than on a user's click.
+   * public method of this class, and each key of `payload` must be one that
+   * method takes, with its type. Keys may be left out, because the form the
+   * element is in sends its fields too: `on('setQty', { id })` on an
+   * `<input name="qty">` gives a handler of `{ id, qty }` both. The type checker
+   * cannot see `static events` from inside the instance, so a public helper
+   * method that is not declared still type-checks; keep helpers `private` (or
+   * `#private`) and an undeclared event is a compile error too. At run time an
+   * event the class does not declare throws here, at render time, so a typo
+   * fails on the first render (in a test) rather than on a user's click, and the
+   * event's schema checks the whole payload when it arrives.
    */
-  on<K extends string, const A extends PayloadLike = Record<string, never>>(
-    this: HandlerFor<K, NoInfer<A>>,
-    // `keyof this` only lists names for editors to suggest; `K` is what is checked.
-    event: K | (keyof this & string),
-    payload?: A,
+  on<E extends string, T, K extends keyof T & string, const A extends GivenPayload<HandlerOf<T, K>> = never>(
+    // `T` is this component's type as the call sees it, so its handler
+    // `HandlerOf<T, K>` can type the payload. `HandlerFor<E>` is checked
+    // first: for a name the class lacks, the error names it.
+    this: NoInfer<HandlerFor<E>> & Pick<T, K>,
+    // `E` and `K` both take the name as written; `keyof this` only lists names
+    // for editors to suggest.
+    event: E | K | (keyof this & string),
+    payload?: A & UnknownKeys<A, HandlerOf<T, K>>,
     options?: OnOptions,
   ): SafeHtml {
     // The `this` parameter above is only for the type checker (it ties `event`

@@ -73,6 +73,9 @@ export class Cart extends Component<{ items: { id: number; size: string }[]; tot
       <button ${this.on('save')}></button>
       <button ${this.on('save', { anything: [1, 'two'] })}></button>
       <button ${this.on('clear', undefined, { trigger: 'click' })}></button>
+      <form ${this.on('addItem')}><input name="productId" type="number"><select name="size"></select></form>
+      <input name="size" ${this.on('addItem', { productId: 42 }, { trigger: 'change' })}>
+      <form ${this.on('addItem', {})}></form>
       ${
         // @ts-expect-error misspelt event
         this.on('clearr')
@@ -98,12 +101,16 @@ export class Cart extends Component<{ items: { id: number; size: string }[]; tot
         this.on('addItem', { productId: '42', size: 'M' })
       }
       ${
-        // @ts-expect-error the handler needs a payload
-        this.on('addItem')
+        // @ts-expect-error a key the handler does not take (a misspelt productId)
+        this.on('addItem', { productID: 42 })
       }
       ${
-        // @ts-expect-error a payload without the handler's fields
-        this.on('addItem', {})
+        // @ts-expect-error a given key of the wrong type, with the rest left to the form
+        this.on('addItem', { size: 'XL' })
+      }
+      ${
+        // @ts-expect-error the handler takes a number (what the schema outputs), not text
+        this.on('setQty', { qty: '3' })
       }`;
   }
 }
