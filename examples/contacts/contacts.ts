@@ -1,5 +1,5 @@
 /**
- * Click-to-load (seed 004): a component served as a view. GET /contacts/page/N
+ * Click to load: a component served as a view. GET /contacts/page/N
  * renders N's rows; the last row is a "Load more…" button that replaces itself
  * with the next page. /contacts is the page around the first batch.
  */

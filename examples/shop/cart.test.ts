@@ -1,4 +1,4 @@
-/** The seed's TestCartComponent, ported: the cart driven with no server. */
+/** The storefront's cart driven with no server. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createWeft, Registry } from 'weft';
@@ -139,6 +139,7 @@ describe('Cart', () => {
 
   it('does not expose recalculateTotal as an event', async () => {
     const cart = await mountCart();
+    // @ts-expect-error a public method, but not a declared event
     await assert.rejects(cart.fire('recalculateTotal'), isWeftError(400, 'unknown_event'));
   });
 

@@ -1,5 +1,5 @@
 /**
- * The seed's CartComponent: items and a total in server state, quantities and
+ * The storefront's cart: items and a total in server state, quantities and
  * removal as events. The product catalog comes from `context.locals.catalog`.
  */
 import type { DatabaseSync } from 'node:sqlite';

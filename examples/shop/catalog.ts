@@ -1,6 +1,6 @@
 /**
- * The storefront's products, in node:sqlite. Prices are decimal strings, as in
- * the seed, and are summed in integer cents.
+ * The storefront's products, in node:sqlite. Prices are decimal strings (as a
+ * shop's data usually has them) and are summed in integer cents.
  */
 import { DatabaseSync } from 'node:sqlite';
 

@@ -1,4 +1,4 @@
-/** The seed's ProductComponent: sizes, selection, add to cart, and its errors. */
+/** The storefront's product: sizes, selection, add to cart, and its errors. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWeftError, mountComponent } from 'weft/testing';

@@ -1,10 +1,9 @@
 /**
- * The seed's ProductComponent: a product with its sizes and stock, a size
+ * The storefront's product: a product with its sizes and stock, a size
  * selector and an add-to-cart button, rendered from a Liquid file template
- * (`templates/product.liquid`, the seed's `template_name`).
+ * (`templates/product.liquid`).
  *
- * Errors are keyed by the state field they concern (`errors.selectedSize`): in
- * Liquid, `errors.size` would mean the number of errors.
+ * Errors are keyed by the state field they concern (`errors.selectedSize`).
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';

@@ -4,9 +4,12 @@
  *
  * - Event requests from inside a component are sent as JSON:
  *   `{event, payload, state, updates, children?}`; `event` and typed payload values come from
- *   `hx-vals`, form fields join the payload, `weft-model` inputs become `updates`.
+ *   `hx-vals`, form fields join the payload (typed by their control), `weft-model` inputs
+ *   become `updates`.
+ * - The requests of one root go out one at a time: each carries the state the
+ *   previous response produced, so two quick events cannot overwrite each other.
  * - `hx-swap="morph"` morphs the response into the page with idiomorph, keeping
- *   focus, caret and the value of the input being typed in.
+ *   focus, caret and what the user typed while the request was out.
  * - Error responses (JSON) and network failures are announced as a `weft:error`
  *   event on the root, which also gets a `weft-error="<code>"` attribute until
  *   its next successful response.
@@ -36,7 +39,31 @@ function announce(elt: Element, detail: Record<string, unknown>): void {
   // attribute, so the morph clears it.
   root.setAttribute('weft-error', typeof detail.code === 'string' ? detail.code : 'error');
   root.dispatchEvent(new CustomEvent('weft:error', { bubbles: true, detail }));
+  if (detail.code === 'state_outdated') outdated(root, detail);
 }
+
+/**
+ * The page was rendered with a secret the server no longer has (it restarted
+ * with another one): no event can succeed until it is reloaded, so say so. A page
+ * that wants its own notice handles `weft:outdated` and calls preventDefault().
+ */
+function outdated(root: Element, detail: Record<string, unknown>): void {
+  const own = !root.dispatchEvent(new CustomEvent('weft:outdated', { bubbles: true, cancelable: true, detail }));
+  if (own || document.querySelector('.weft-outdated')) return;
+  const bar = document.createElement('div');
+  bar.className = 'weft-outdated';
+  bar.setAttribute('role', 'alert');
+  const link = document.createElement('a');
+  link.href = location.pathname + location.search;
+  link.textContent = 'reload';
+  bar.append('This page is out of date — ', link);
+  // Set through the CSSOM, which a Content-Security-Policy without
+  // 'unsafe-inline' allows (a style attribute it would refuse).
+  bar.style.cssText = 'position:fixed;top:0;left:0;right:0;z-index:2147483647;padding:.5em;background:#fff3cd;color:#000;text-align:center';
+  document.body.prepend(bar);
+}
+
+const NUMERIC = /^(number|range)$/;
 
 /**
  * A bound input's value with the type the input implies (the server still
@@ -46,8 +73,22 @@ function announce(elt: Element, detail: Record<string, unknown>): void {
 function modelValue(input: HTMLInputElement): unknown {
   if (input.type === 'checkbox') return input.checked;
   if (input.type === 'select-multiple') return Array.from((input as unknown as HTMLSelectElement).selectedOptions, (o) => o.value);
-  if (input.type === 'number' || input.type === 'range') return Number.isNaN(input.valueAsNumber) ? undefined : input.valueAsNumber;
+  if (NUMERIC.test(input.type)) return Number.isNaN(input.valueAsNumber) ? undefined : input.valueAsNumber;
   return input.value;
+}
+
+/** Every enabled `weft-model` input of `root` (not of a nested root), by field. */
+function updatesOf(root: Element): Record<string, unknown> {
+  // Null-prototype maps: a field named "toString" is just a field.
+  const updates: Record<string, unknown> = Object.create(null);
+  for (const input of root.querySelectorAll<HTMLInputElement>('[weft-model]')) {
+    // A radio group binds one field: only its checked radio speaks for it.
+    // Disabled controls are left out, as a form leaves them out.
+    if (rootOf(input) !== root || input.disabled || (input.type === 'radio' && !input.checked)) continue;
+    const value = modelValue(input);
+    if (value !== undefined) updates[input.getAttribute('weft-model') as string] = value;
+  }
+  return updates;
 }
 
 /** Parsed JSON `hx-vals` of `el`, or nothing (a `js:` expression is htmx's business). */
@@ -59,31 +100,70 @@ function valsOf(el: Element): Record<string, unknown> {
   }
 }
 
+/** How a form field joins the payload (see `kindsOf`). */
+const enum Kind {
+  Text,
+  Number,
+  List,
+  Bound,
+  Foreign,
+}
+
 /**
- * Names the request must not take from htmx's form data: controls of nested
- * roots, controls of a form around the root, and hx-vals above the root. They
- * belong to other components (P5.2).
+ * How each named field of htmx's form data joins the payload. Bound inputs are
+ * updates, not payload. Names of controls of nested roots, of a form around the
+ * root, and of hx-vals above the root belong to other components and are left
+ * out (P5.2). The root's own number and range inputs send numbers and a
+ * `<select multiple>` a list, so a payload schema gets the type the control
+ * shows; a name shared by controls of different kinds stays text.
  */
-function foreignNames(root: Element): Set<string> {
-  const mine = new Set<string>();
-  const foreign = new Set<string>();
-  const outerForm = root.parentElement && root.parentElement.closest('form');
-  for (const scope of outerForm ? [root, outerForm] : [root]) {
-    for (const ctl of scope.querySelectorAll('[name]')) {
-      (rootOf(ctl) === root ? mine : foreign).add(ctl.getAttribute('name') as string);
+function kindsOf(root: Element): Record<string, Kind> {
+  const kinds: Record<string, Kind> = Object.create(null);
+  for (let el = root.parentElement; el; el = el.parentElement) for (const key in valsOf(el)) kinds[key] = Kind.Foreign;
+  // A form around the root holds the root's controls too.
+  const scope = (root.parentElement && root.parentElement.closest('form')) || root;
+  for (const ctl of scope.querySelectorAll<HTMLInputElement>('[name]')) {
+    const name = ctl.getAttribute('name') as string;
+    const seen = kinds[name];
+    if (rootOf(ctl) !== root) {
+      if (seen === undefined) kinds[name] = Kind.Foreign;
+      continue;
     }
+    const kind = ctl.hasAttribute('weft-model') ? Kind.Bound : NUMERIC.test(ctl.type) ? Kind.Number : ctl.type === 'select-multiple' ? Kind.List : Kind.Text;
+    kinds[name] = seen === undefined || seen === Kind.Foreign || seen === kind ? kind : seen === Kind.Bound ? seen : Kind.Text;
   }
-  for (let el = root.parentElement; el; el = el.parentElement) for (const key in valsOf(el)) foreign.add(key);
-  for (const name of mine) foreign.delete(name);
-  return foreign;
+  return kinds;
 }
 
 const NOT_TYPED = /^(button|submit|reset|image|checkbox|radio|file|range|color)$/;
 
-function isTyping(el: Element | null): boolean {
+function isTyping(el: Element | null): el is HTMLInputElement {
   if (!el) return false;
   if (el instanceof HTMLInputElement) return !NOT_TYPED.test(el.type);
   return el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el as HTMLElement).isContentEditable;
+}
+
+/** What the user sees in a control they type into. */
+function shownValue(el: HTMLInputElement): string {
+  return el.value ?? el.textContent;
+}
+
+/**
+ * One root's event requests, sent one at a time (P5.6). `sent` is the control the
+ * user was typing in when the current request was sent, and its value then.
+ */
+interface Line {
+  busy?: boolean;
+  jobs: (() => void)[];
+  sent?: [HTMLInputElement, string] | undefined;
+}
+const lines = new WeakMap<Element, Line>();
+
+function next(line: Line): void {
+  const job = line.jobs.shift();
+  line.busy = !!job;
+  line.sent = undefined;
+  if (job) job();
 }
 
 htmx.defineExtension('weft', {
@@ -112,23 +192,23 @@ htmx.defineExtension('weft', {
     }
   },
 
-  encodeParameters(_xhr: XMLHttpRequest, params: FormData, elt: Element) {
+  encodeParameters(xhr: XMLHttpRequest, params: FormData, elt: Element) {
     const root = rootOf(elt);
     if (!root) return null;
-    // Null-prototype maps: a field named "toString" is just a field.
-    const updates: Record<string, unknown> = Object.create(null);
-    for (const input of root.querySelectorAll<HTMLInputElement>('[weft-model]')) {
-      // A radio group binds one field: only its checked radio speaks for it.
-      // Disabled controls are left out, as a form leaves them out.
-      if (rootOf(input) !== root || input.disabled || (input.type === 'radio' && !input.checked)) continue;
-      const value = modelValue(input);
-      if (value !== undefined) updates[input.getAttribute('weft-model') as string] = value;
-    }
+    // What the user asked for is read now, when the event fires: the element's
+    // hx-vals and form fields. The state, the bound inputs and the children are
+    // read when the request is sent, after the previous response was swapped in.
     const payload: Record<string, unknown> = Object.create(null);
-    const foreign = foreignNames(root);
-    params.forEach((value, key) => {
-      if (key in updates || foreign.has(key)) return;
-      payload[key] = key in payload ? ([] as unknown[]).concat(payload[key], value) : value;
+    const kinds = kindsOf(root);
+    params.forEach((value: unknown, key) => {
+      const kind = kinds[key];
+      if (kind === Kind.Bound || kind === Kind.Foreign) return;
+      if (kind === Kind.Number) {
+        // An empty number field sends nothing, as an unchecked checkbox does.
+        if (value === '') return;
+        value = Number(value);
+      }
+      payload[key] = key in payload ? ([] as unknown[]).concat(payload[key], value) : kind === Kind.List ? [value] : value;
     });
     // hx-vals again, with their JSON types (FormData made them strings), from the
     // element up to its root only: the nearest wins, ancestors above are others'.
@@ -140,17 +220,63 @@ htmx.defineExtension('weft', {
     Object.assign(payload, typed);
     const event = payload.event;
     delete payload.event;
-    // The children this root shows, so the server can send placeholders for the
-    // ones it would render unchanged (P1.3).
-    const children: Record<string, string> = {};
-    let any = false;
-    for (const child of root.querySelectorAll(`[${CHILD}]`)) {
-      if (rootOf(child.parentElement) === root) {
-        children[child.id] = child.getAttribute(CHILD) as string;
-        any = true;
+
+    // htmx calls xhr.send right after this returns; the send waits in the root's
+    // line until the requests before it are done (any outcome: loadend).
+    let line = lines.get(root);
+    if (!line) lines.set(root, (line = { jobs: [] }));
+    const { send, abort } = xhr;
+    let waiting = false;
+    // Ends the request as an aborted one does, so htmx clears its indicators.
+    const aborted = () => xhr.dispatchEvent(new ProgressEvent('abort'));
+    const job = () => {
+      waiting = false;
+      // The component left the page (its parent dropped it): nothing to send to.
+      if (!root.isConnected) {
+        aborted();
+        return next(line);
       }
-    }
-    return JSON.stringify({ event, payload, state: root.getAttribute('weft-state'), updates, ...(any && { children }) });
+      const active = document.activeElement;
+      line.sent = isTyping(active) && rootOf(active) === root ? [active, shownValue(active)] : undefined;
+      xhr.addEventListener('loadend', () => next(line));
+      // The children this root shows, so the server can send placeholders for the
+      // ones it would render unchanged (P1.3).
+      const children: Record<string, string> = {};
+      let any = false;
+      for (const child of root.querySelectorAll(`[${CHILD}]`)) {
+        if (rootOf(child.parentElement) === root) {
+          children[child.id] = child.getAttribute(CHILD) as string;
+          any = true;
+        }
+      }
+      try {
+        send.call(xhr, JSON.stringify({ event, payload, state: root.getAttribute('weft-state'), updates: updatesOf(root), ...(any && { children }) }));
+      } catch {
+        // Never sent, so no loadend will come: let the next request go.
+        aborted();
+        next(line);
+      }
+    };
+    xhr.send = () => {
+      waiting = true;
+      line.jobs.push(job);
+      if (!line.busy) next(line);
+      // htmx records one request per element (in its internal data) and keeps
+      // only the last trigger that arrives meanwhile. The line already keeps them
+      // in order, so clear that record and every click counts. An hx-sync the
+      // page sets itself still applies.
+      const data = (elt as unknown as Record<string, { xhr?: XMLHttpRequest }>)['htmx-internal-data'];
+      if (data && data.xhr === xhr && !elt.closest('[hx-sync],[data-hx-sync]')) data.xhr = undefined;
+    };
+    // A request aborted while it waits (hx-sync, htmx:abort) leaves the line;
+    // XMLHttpRequest itself would ignore the abort of a request not yet sent.
+    xhr.abort = () => {
+      if (!waiting) return abort.call(xhr);
+      waiting = false;
+      line.jobs.splice(line.jobs.indexOf(job), 1);
+      aborted();
+    };
+    return '';
   },
 
   isInlineSwap(style: string) {
@@ -162,12 +288,18 @@ htmx.defineExtension('weft', {
     // An event response is the root itself (P3.2): morphing it *into* the root
     // would nest the root in itself, so it always replaces the root's outer HTML.
     const isRoot = fragment.firstElementChild?.id === target.id && target.id !== '';
+    // The control being typed in keeps what the user typed after the request
+    // went out; if they typed nothing since, the server's value wins (a field the
+    // handler cleared is cleared) (P5.3).
+    const active = document.activeElement;
+    const sent = lines.get(rootOf(target) as Element)?.sent;
+    const keep = isTyping(active) && !(sent && sent[0] === active && sent[1] === shownValue(active));
     return Idiomorph.morph(target, fragment.children, {
       morphStyle: style === 'morph:innerHTML' && !isRoot ? 'innerHTML' : 'outerHTML',
       // Idiomorph's ignoreActiveValue also skips the active element's children, so
       // a just-clicked (focused) button would keep its old label: only keep the
       // value of an element the user is typing into.
-      ignoreActiveValue: isTyping(document.activeElement),
+      ignoreActiveValue: keep,
       restoreFocus: true,
       callbacks: {
         // A parent re-rendering a child with the same id, name and params keeps

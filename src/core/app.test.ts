@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createWeft, Weft, type WeftOptions } from './app.js';
 import { Component, type Renderer } from './component.js';
 import { WeftError } from './errors.js';
 import { html, SafeHtml } from './html.js';
 import { childDigest } from './lifecycle.js';
-import { Registry } from './registry.js';
+import { Registry, registry as defaultRegistry } from './registry.js';
 import { StateCodec } from './state-codec.js';
 
 const SECRET = 'app-test-secret-0123456789abcdefghijk';
@@ -99,12 +102,19 @@ async function roundTrip(weft: Weft): Promise<void> {
 }
 
 describe('createWeft', () => {
-  const saved = { secret: process.env.WEFT_SECRET, nodeEnv: process.env.NODE_ENV };
+  const saved = { secret: process.env.WEFT_SECRET, nodeEnv: process.env.NODE_ENV, cwd: process.cwd() };
+  // Each test runs in its own empty working directory, where a development
+  // secret would be kept.
+  let workDir = '';
   beforeEach(() => {
     delete process.env.WEFT_SECRET;
     delete process.env.NODE_ENV;
+    workDir = mkdtempSync(join(tmpdir(), 'weft-app-'));
+    process.chdir(workDir);
   });
   afterEach(() => {
+    process.chdir(saved.cwd);
+    rmSync(workDir, { recursive: true, force: true });
     for (const [key, value] of [['WEFT_SECRET', saved.secret], ['NODE_ENV', saved.nodeEnv]] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
@@ -207,17 +217,56 @@ describe('createWeft', () => {
       assert.equal(createWeft({ registry: registry(), logger }).production, false);
     });
 
-    it('warns and uses a random secret in development without one', async () => {
+    it('keeps a generated secret in .weft/secret in development, so a restart accepts old pages', async () => {
       const { logger, warnings } = capture();
       const weft = createWeft({ registry: registry(), mode: 'development', logger });
       assert.equal(weft.production, false);
+      const path = join(workDir, '.weft', 'secret');
       assert.equal(warnings.length, 1);
-      assert.match(warnings[0] as string, /no WEFT_SECRET/);
+      assert.match(warnings[0] as string, /no WEFT_SECRET set; created the development secret in .*\.weft[/\\]secret.*git-ignored/);
+      assert.ok((warnings[0] as string).includes(path), warnings[0]);
+      await roundTrip(weft);
+      // Only its owner may read it, and git ignores the whole directory.
+      if (process.platform !== 'win32') assert.equal(statSync(path).mode & 0o777, 0o600);
+      assert.match(readFileSync(join(workDir, '.weft', '.gitignore'), 'utf8'), /^\*$/m);
+      const secret = readFileSync(path, 'utf8').trim();
+      assert.ok(secret.length >= 32, 'the generated secret is long enough for production rules');
+
+      // A restarted server reads the same secret: the page rendered before it still works.
+      const { blob } = await weft.render('counter');
+      const restarted = createWeft({ registry: registry(), mode: 'development', logger });
+      assert.match(warnings[1] as string, /using the development secret in/);
+      const out = await restarted.dispatch({ component: 'counter', state: blob, events: [{ event: 'increment', payload: {} }], updates: {} });
+      assert.deepEqual(out.state, { count: 1 });
+      assert.equal(readFileSync(path, 'utf8').trim(), secret);
+    });
+
+    it('replaces a blank .weft/secret with a generated one', async () => {
+      createWeft({ registry: registry(), mode: 'development', logger: capture().logger });
+      writeFileSync(join(workDir, '.weft', 'secret'), '\n');
+      const weft = createWeft({ registry: registry(), mode: 'development', logger: capture().logger });
+      assert.ok(readFileSync(join(workDir, '.weft', 'secret'), 'utf8').trim().length >= 32);
+      await roundTrip(weft);
+    });
+
+    it('falls back to a random secret, with a warning, when none can be kept', async () => {
+      writeFileSync(join(workDir, '.weft'), 'not a directory');
+      const { logger, warnings } = capture();
+      const weft = createWeft({ registry: registry(), mode: 'development', logger });
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0] as string, /no development secret could be kept.*random secret/);
       await roundTrip(weft);
       // A second app gets a different random secret.
       const other = createWeft({ registry: registry(), mode: 'development', logger });
       const { blob } = await weft.render('counter');
-      assert.throws(() => other.codec.decode(blob, 'counter'), (err: unknown) => err instanceof WeftError && err.code === 'state_signature');
+      assert.throws(() => other.codec.decode(blob, 'counter'), (err: unknown) => err instanceof WeftError && err.code === 'state_outdated');
+    });
+
+    it('never keeps or reads a development secret in production', () => {
+      assert.throws(() => createWeft({ registry: registry(), mode: 'production' }), /no secret/);
+      createWeft({ registry: registry(), mode: 'development', logger: capture().logger });
+      // Even with a kept development secret present, production refuses to start without its own.
+      assert.throws(() => createWeft({ registry: registry(), mode: 'production' }), /no secret/);
     });
 
     it('warns about a short secret in development and still works', async () => {
@@ -248,7 +297,7 @@ describe('createWeft', () => {
       // ...and new blobs are signed with the first (new) secret only.
       assert.ok(out.blob);
       assert.doesNotThrow(() => new StateCodec({ secrets: [SECRET] }).decode(out.blob, 'counter'));
-      assert.throws(() => new StateCodec({ secrets: [OLD_SECRET] }).decode(out.blob, 'counter'), /signature/);
+      assert.throws(() => new StateCodec({ secrets: [OLD_SECRET] }).decode(out.blob, 'counter'), /out of date/);
     });
 
     it('prefers an explicit secret over WEFT_SECRET', async () => {
@@ -256,7 +305,7 @@ describe('createWeft', () => {
       const weft = createWeft({ registry: registry(), mode: 'production', secret: SECRET });
       const { blob } = await weft.render('counter');
       assert.doesNotThrow(() => new StateCodec({ secrets: [SECRET] }).decode(blob, 'counter'));
-      assert.throws(() => new StateCodec({ secrets: [OLD_SECRET] }).decode(blob, 'counter'), /signature/);
+      assert.throws(() => new StateCodec({ secrets: [OLD_SECRET] }).decode(blob, 'counter'), /out of date/);
     });
 
     it('accepts a secret array (rotation) directly', async () => {
@@ -279,6 +328,27 @@ describe('createWeft', () => {
 
     it('throws for an unregistered class', async () => {
       await assert.rejects(weft.render(Unregistered), /Unregistered is not registered/);
+    });
+
+    it('names the registry it searched: the one passed to createWeft(), or the default one', async () => {
+      await assert.rejects(
+        weft.render(Unregistered),
+        /^Error: Weft: component class Unregistered is not registered in the registry passed to createWeft\(\); call register\('unregistered', Unregistered\) on that registry$/,
+      );
+      const usesDefault = createWeft({ secret: SECRET, mode: 'development', logger: capture().logger });
+      await assert.rejects(
+        usesDefault.render(Unregistered),
+        /^Error: Weft: component class Unregistered is not registered in the default registry; call registry\.register\('unregistered', Unregistered\)$/,
+      );
+    });
+
+    it('says so when a class is in the default registry but the app has its own', async () => {
+      class InDefault extends Page {}
+      defaultRegistry.register('app-test-in-default', InDefault);
+      await assert.rejects(
+        weft.render(InDefault),
+        /not registered in the registry passed to createWeft\(\).*\. It is registered in the default registry \(as "app-test-in-default"\)/,
+      );
     });
 
     it('refuses an unknown name with 404 unknown_component', async () => {
@@ -422,10 +492,13 @@ describe('createWeft', () => {
       assert.deepEqual(weft.views[0]?.keys, []);
     });
 
-    it('matches a static path, with or without a trailing slash', () => {
-      const weft = app().view('/contacts', Page);
-      assert.deepEqual(weft.matchView('/contacts')?.params, {});
-      assert.deepEqual(weft.matchView('/contacts/')?.params, {});
+    it('matches a static path as registered, and names it as the redirect for the other form', () => {
+      const weft = app().view('/contacts', Page).view('/shop/', OtherPage);
+      assert.deepEqual(weft.matchView('/contacts'), { route: weft.views[0], params: {} });
+      assert.deepEqual(weft.matchView('/contacts/'), { route: weft.views[0], params: {}, redirect: '/contacts' });
+      assert.deepEqual(weft.matchView('/shop/'), { route: weft.views[1], params: {} });
+      assert.deepEqual(weft.matchView('/shop'), { route: weft.views[1], params: {}, redirect: '/shop/' });
+      assert.equal(weft.matchView('/contacts//'), undefined);
       assert.equal(weft.matchView('/contacts/x'), undefined);
       assert.equal(weft.matchView('/contact'), undefined);
       assert.equal(weft.matchView('/'), undefined);
@@ -436,7 +509,7 @@ describe('createWeft', () => {
       const match = weft.matchView('/users/J%C3%BCrgen/posts/a%2Fb%20c');
       assert.equal(match?.route.pattern, '/users/:user/posts/:post');
       assert.deepEqual(match?.params, { user: 'Jürgen', post: 'a/b c' });
-      assert.deepEqual(weft.matchView('/users/1/posts/2/')?.params, { user: '1', post: '2' });
+      assert.deepEqual(weft.matchView('/users/1/posts/2/'), { route: weft.views[0], params: { user: '1', post: '2' }, redirect: '/users/1/posts/2' });
       assert.equal(weft.matchView('/users/1/posts'), undefined);
       assert.equal(weft.matchView('/users//posts/2'), undefined, 'a parameter is never empty');
     });
@@ -452,6 +525,15 @@ describe('createWeft', () => {
       assert.ok(weft.matchView('/a.b/(x)+'));
       assert.equal(weft.matchView('/aXb/(x)+'), undefined);
       assert.equal(weft.matchView('/a.b/xx'), undefined);
+    });
+
+    it('redirects only when no view has the path as written', () => {
+      const weft = app().view('/a', Page).view('/a/', OtherPage).view('/p/:id/', Page);
+      assert.equal(weft.matchView('/a')?.route.type, Page);
+      assert.equal(weft.matchView('/a/')?.route.type, OtherPage);
+      assert.equal(weft.matchView('/a/')?.redirect, undefined);
+      assert.deepEqual(weft.matchView('/p/1'), { route: weft.views[2], params: { id: '1' }, redirect: '/p/1/' });
+      assert.equal(app().view('/', Page).matchView('/')?.redirect, undefined);
     });
 
     it('returns the first matching route', () => {

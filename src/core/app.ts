@@ -4,12 +4,13 @@
  * limits together. Host adapters (`weft/node`, `weft/express`, `weft/fetch`) wrap it.
  */
 import { randomBytes } from 'node:crypto';
-import type { Component, ComponentClass, ComponentContext, Renderer, RequestInfo } from './component.js';
+import { type Component, type ComponentClass, type ComponentContext, fullContext, type Renderer, type RequestInfo } from './component.js';
+import { devSecret } from './dev-secret.js';
 import { dispatch, type DispatchHost, type EventRequest, lookup } from './dispatch.js';
 import { WeftError } from './errors.js';
 import { SafeHtml } from './html.js';
 import { childDigest, digestOf, isStateful, type LifecycleHost, mountNew, type Rendered, renderInstance, setDigest } from './lifecycle.js';
-import { Registry, registry as defaultRegistry } from './registry.js';
+import { notRegistered, Registry, registry as defaultRegistry } from './registry.js';
 import { DEFAULT_RENDER_LIMITS } from './render-record.js';
 import { placeholderRoot } from './root.js';
 import { StateCodec } from './state-codec.js';
@@ -21,8 +22,9 @@ import type { Backplane } from '../backplane/types.js';
 export interface WeftOptions {
   /**
    * HMAC secret(s) for state blobs, newest first (older ones still verify, for
-   * rotation). Defaults to `WEFT_SECRET` (comma-separated). Required in production;
-   * in development a random secret is generated with a warning.
+   * rotation). Defaults to `WEFT_SECRET` (comma-separated). Required in production.
+   * In development without one, a generated secret is kept in `.weft/secret` in the
+   * working directory (git-ignored), so restarts keep open pages working.
    */
   secret?: string | readonly string[];
   /** Defaults to `production` when `NODE_ENV=production`, else `development`. */
@@ -131,8 +133,20 @@ function resolveSecrets(options: WeftOptions, production: boolean, logger: Pick<
     if (production) {
       throw new Error('Weft: no secret. Set WEFT_SECRET (or pass `secret`) — production refuses to start without one.');
     }
-    logger.warn('Weft: no WEFT_SECRET set; using a random secret. State blobs will not survive a restart.');
-    return [randomBytes(32).toString('base64url')];
+    try {
+      const kept = devSecret();
+      logger.warn(
+        `Weft: no WEFT_SECRET set; ${kept.created ? 'created' : 'using'} the development secret in ${kept.path} ` +
+          '(git-ignored; delete it to sign with a new one). Production needs WEFT_SECRET.',
+      );
+      return [kept.secret];
+    } catch (err) {
+      logger.warn(
+        `Weft: no WEFT_SECRET set, and no development secret could be kept (${err instanceof Error ? err.message : String(err)}); ` +
+          'using a random secret: open pages will be out of date after a restart.',
+      );
+      return [randomBytes(32).toString('base64url')];
+    }
   }
   const short = secrets.find((s) => s.length < MIN_SECRET_LENGTH);
   if (short !== undefined) {
@@ -153,7 +167,7 @@ function compileRoute(pattern: string): { matcher: RegExp; keys: string[] } {
       return '([^/]+)';
     })
     .join('/');
-  return { matcher: new RegExp(`^${source}/?$`), keys };
+  return { matcher: new RegExp(`^${source}$`), keys };
 }
 
 export class Weft implements DispatchHost, LifecycleHost {
@@ -213,7 +227,7 @@ export class Weft implements DispatchHost, LifecycleHost {
 
   #nameOf(type: ComponentClass): string {
     const name = this.registry.nameOf(type);
-    if (!name) throw new Error(`Weft: component class ${type.name} is not registered; call registry.register(name, ${type.name})`);
+    if (!name) throw notRegistered(type, this.registry, 'createWeft()');
     return name;
   }
 
@@ -224,7 +238,7 @@ export class Weft implements DispatchHost, LifecycleHost {
   async render(type: ComponentClass | string, params: object = {}, context: Partial<ComponentContext> = {}): Promise<Rendered> {
     const cls = typeof type === 'string' ? lookup(this.registry, type) : type;
     const name = typeof type === 'string' ? type : this.#nameOf(type);
-    const instance = await mountNew(this, cls, name, params, { locals: {}, ...context });
+    const instance = await mountNew(this, cls, name, params, fullContext(context));
     return renderInstance(this, instance);
   }
 
@@ -277,12 +291,14 @@ export class Weft implements DispatchHost, LifecycleHost {
 
   /** Runs an event request through the one dispatch path. */
   dispatch(request: EventRequest, context: Partial<ComponentContext> = {}): Promise<Rendered> {
-    return dispatch(this, request, { locals: {}, ...context });
+    return dispatch(this, request, fullContext(context));
   }
 
   /**
-   * Serves a registered component at a URL (the seed's `as_view()`): a GET mounts
-   * it with the path parameters and query string as params and returns its HTML.
+   * Serves a registered component at a URL: a GET mounts it with the path
+   * parameters and query string as params and returns its HTML. The path is
+   * served as written; the same path with or without a trailing slash redirects
+   * to it (308).
    */
   view(pattern: string, type: ComponentClass): this {
     if (!pattern.startsWith('/')) throw new TypeError(`view path must start with "/": ${pattern}`);
@@ -308,8 +324,20 @@ export class Weft implements DispatchHost, LifecycleHost {
     return this;
   }
 
-  /** Finds the view for a path, with its decoded path parameters. */
-  matchView(path: string): { route: ViewRoute; params: Record<string, string> } | undefined {
+  /**
+   * Finds the view for a path, with its decoded path parameters. When only the
+   * path's other form matches (with or without its trailing slash), `redirect`
+   * is that form: the URL the view was registered with, to redirect to.
+   */
+  matchView(path: string): { route: ViewRoute; params: Record<string, string>; redirect?: string } | undefined {
+    const exact = this.#match(path);
+    if (exact || path === '/') return exact;
+    const other = path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
+    const found = this.#match(other);
+    return found && { ...found, redirect: other };
+  }
+
+  #match(path: string): { route: ViewRoute; params: Record<string, string> } | undefined {
     for (const route of this.views) {
       const m = route.matcher.exec(path);
       if (!m) continue;

@@ -38,19 +38,54 @@ export interface RequestInfo {
 }
 
 /**
+ * The values your app puts in `context.locals`. Declare them once, anywhere in
+ * your app, and every component sees them typed:
+ *
+ * @example
+ * declare module 'weft' {
+ *   interface Locals {
+ *     db: Database;
+ *     user?: User;
+ *   }
+ * }
+ * // in a component: this.context.locals.user?.name, or this.local('db')
+ */
+// Empty on purpose: apps add members to it through module augmentation.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Locals {}
+
+/**
+ * The type of `context.locals`: {@link Locals} once the app declares it, else
+ * any string key (as if nothing were declared, every value `unknown`).
+ */
+export type ContextLocals = [keyof Locals] extends [never] ? Record<string, unknown> : Locals;
+
+/**
  * Per-request context. Unlike params it is never serialised: put the user, a
  * database handle or anything else request-scoped here.
  */
 export interface ComponentContext {
   request?: RequestInfo | undefined;
-  /** Host-provided values (Express `res.locals`, Hono variables, your own). */
-  locals: Record<string, unknown>;
+  /**
+   * Host-provided values (Express `res.locals`, Hono variables, your own), typed
+   * by the app's {@link Locals}. Nothing checks at run time that a host really
+   * passed them: read a required one with {@link Component.local}.
+   */
+  locals: ContextLocals;
   /**
    * Children the browser already shows, child id → `weft-child` digest, as the
-   * client lists them with a parent's event (P3.1). A child asked for again with
+   * client lists them with a parent's event. A child asked for again with
    * the same digest renders as an empty placeholder: the browser keeps its own.
    */
   kept?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * A whole context from the parts a caller gave: no locals means an empty
+ * object (typed as the app's locals; {@link Component.local} reports what is missing).
+ */
+export function fullContext(context: Partial<ComponentContext>): ComponentContext {
+  return { ...context, locals: context.locals ?? ({} as ContextLocals) };
 }
 
 /** A file-template engine. Weft ships one for LiquidJS (`weft/liquid`). */
@@ -58,7 +93,7 @@ export interface Renderer {
   render(template: string, context: TemplateContext): string | Promise<string>;
 }
 
-/** What a file template sees. Mirrors the seed's `state`, `errors`, `component_id`. */
+/** What a file template sees: `state`, `params`, `errors`, `component_id`, `component_name`. */
 export interface TemplateContext {
   state: unknown;
   params: unknown;
@@ -70,7 +105,7 @@ export interface TemplateContext {
 
 /** How Weft itself builds and renders children; implemented by the app. */
 export interface ComponentRuntime {
-  /** Mounts and renders `type` as a child of `parent` with the element id `id` (P1.3). */
+  /** Mounts and renders `type` as a child of `parent` with the element id `id`. */
   renderChild(parent: Component<object, object>, type: ComponentClass, params: object, id: string): Promise<SafeHtml>;
   /** Delivers `event` to every live component in `group`, in every process sharing the backplane. */
   broadcast?(group: string, event: string, payload: Record<string, unknown>): Promise<void>;
@@ -108,6 +143,70 @@ export interface OnOptions {
   trigger?: string;
 }
 
+/**
+ * What an event's spec gives its handler: a schema's output type, or any object
+ * for `true`.
+ */
+export type SpecOutput<Spec> = Spec extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<Spec> : Record<string, unknown>;
+
+/**
+ * What a caller sends for an event with this spec: a schema's input type (the
+ * schema parses and coerces it into the handler's payload), or any object for `true`.
+ */
+export type SpecInput<Spec> = Spec extends StandardSchemaV1 ? StandardSchemaV1.InferInput<Spec> : Record<string, unknown>;
+
+/** The events a component class declares: the keys of its `static events`. */
+export type DeclaredEvent<T extends { events: EventDeclarations }> = keyof T['events'] & string;
+
+/** The payload a caller passes for `event` of class `T` (what goes on the wire). */
+export type EventInput<T extends { events: EventDeclarations }, K extends DeclaredEvent<T>> = SpecInput<T['events'][K]>;
+
+/** The payload `event`'s handler of class `T` receives, after its schema ran. */
+export type EventOutput<T extends { events: EventDeclarations }, K extends DeclaredEvent<T>> = SpecOutput<T['events'][K]>;
+
+/**
+ * The declared events of class `T` whose handler is missing or cannot take what
+ * the event's schema outputs (`never` when all are fine, or when the class's
+ * events are not known to the type checker).
+ */
+export type MismatchedEvents<T extends { events: EventDeclarations; prototype: object }> = string extends keyof T['events']
+  ? never
+  : {
+      [K in keyof T['events'] & string]: K extends keyof T['prototype']
+        ? T['prototype'][K] extends (payload: SpecOutput<T['events'][K]>) => unknown
+          ? never
+          : K
+        : K;
+    }[keyof T['events'] & string];
+
+/**
+ * `unknown` for a class whose handlers fit their events; otherwise a type the
+ * class lacks, so passing it to `registry.register()`, `@component()` or
+ * `mountComponent()` fails to compile and names the events at fault.
+ */
+export type CheckedEvents<T extends { events: EventDeclarations; prototype: object }> = [MismatchedEvents<T>] extends [never]
+  ? unknown
+  : { readonly 'these events have no public handler that accepts their schema output': MismatchedEvents<T> };
+
+/** Any JSON-like value; the `T[]` and index signature keep literals (and mutable arrays) in `on()` payloads. */
+type PayloadValue = string | number | boolean | null | undefined | PayloadValue[] | { [key: string]: PayloadValue } | object;
+
+/** What `on()` accepts as a payload. */
+type PayloadLike = { [key: string]: PayloadValue } | object;
+
+/** A member every component has: never an event. */
+interface NotAnEvent {
+  readonly 'is a member of Component, not an event handler': never;
+}
+
+/**
+ * A public method named `K` (not one of Component's own) that takes `A`; with
+ * `A` left out, any handler of that name. `on()` requires one for its event.
+ */
+export type HandlerFor<K extends string, A = never> = {
+  [k in K]: k extends keyof Component<object, object> ? NotAnEvent : (payload: A) => unknown;
+};
+
 type MethodKeys<T> = {
   [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never;
 }[keyof T];
@@ -119,6 +218,31 @@ export type EventName<T> = Exclude<MethodKeys<T>, keyof Component<object, object
 export type EventPayload<T, K extends keyof T> = T[K] extends (payload: infer A, ...rest: never[]) => unknown
   ? A
   : never;
+
+/**
+ * Component `T`'s handler for `K`; never for Component's own members, whose
+ * types `on()` must not read (`this.on('render')` inside `render()` would make
+ * render's return type depend on itself).
+ */
+type HandlerOf<T, K> = K extends keyof Component<object, object> ? never : K extends keyof T ? T[K] : never;
+
+/**
+ * What `on()` may give for a handler `F`: any of the keys its payload has, each
+ * with its type. The rest may come from the form the element is in
+ * (docs/protocol.md, P5.2): an `<input name="qty">` beside `on('setQty', { id })`.
+ */
+type GivenPayload<F> = F extends (payload: infer A, ...rest: never[]) => unknown ? PayloadLike & Partial<A> : never;
+
+/**
+ * The keys of payload `A` that handler `F` does not take, each typed `never`, so
+ * a misspelt key fails to compile. Nothing is unknown to a handler that takes
+ * no payload or any object (`Record<string, unknown>`, `object`).
+ */
+type UnknownKeys<A, F> = F extends (payload: infer P, ...rest: never[]) => unknown
+  ? [keyof P] extends [never]
+    ? unknown
+    : { [k in Exclude<keyof A, keyof P>]: never }
+  : unknown;
 
 /**
  * What `render()` returns: `html` output, or `raw()` for trusted markup. A plain
@@ -136,7 +260,7 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
   static paramsSchema: StandardSchemaV1 | undefined = undefined;
   /** Validates the whole state after browser-side updates are applied. */
   static stateSchema: StandardSchemaV1 | undefined = undefined;
-  /** A template name for `renderer`, like the seed's `template_name`. */
+  /** A template file name, rendered by `renderer` (or the app's) instead of `render()`. */
   static template: string | undefined = undefined;
   /** Engine for `template`; set per class or for all classes through the app. */
   static renderer: Renderer | undefined = undefined;
@@ -156,7 +280,7 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
   params: P;
   /** Set from `mount()`'s result or from the state blob before `hydrate()`. */
   state!: S;
-  /** Field → message, rendered by the template (the seed's `self.errors["size"]`). */
+  /** Field → message, for the template to show beside the field (`this.errors.size = 'Pick a size'`). */
   errors: Record<string, string> = {};
   readonly #runtime: ComponentRuntime | undefined;
 
@@ -204,22 +328,68 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
    * htmx attributes that fire `event` with `payload` when the element triggers:
    * `hx-post` to this component's endpoint and `hx-vals` carrying the event.
    * Equivalent to writing `hx-post="…" hx-vals='{"event": "…", …}'` by hand.
-   * An event the class does not declare throws here, at render time, so a typo
-   * fails on the first render (in a test) rather than on a user's click.
+   *
+   * Type-checked against the component's handler methods: `event` must be a
+   * public method of this class, and each key of `payload` must be one that
+   * method takes, with its type. Keys may be left out, because the form the
+   * element is in sends its fields too: `on('setQty', { id })` on an
+   * `<input name="qty">` gives a handler of `{ id, qty }` both. The type checker
+   * cannot see `static events` from inside the instance, so a public helper
+   * method that is not declared still type-checks; keep helpers `private` (or
+   * `#private`) and an undeclared event is a compile error too. At run time an
+   * event the class does not declare throws here, at render time, so a typo
+   * fails on the first render (in a test) rather than on a user's click, and the
+   * event's schema checks the whole payload when it arrives.
    */
-  on(event: string, payload?: Record<string, unknown>, options?: OnOptions): SafeHtml {
-    if (!isDeclaredEvent(this.constructor as ComponentClass, event)) {
-      throw new Error(`on(): component "${this.name}" declares no event ${JSON.stringify(event)}`);
+  on<E extends string, T, K extends keyof T & string, const A extends GivenPayload<HandlerOf<T, K>> = never>(
+    // `T` is this component's type as the call sees it, so its handler
+    // `HandlerOf<T, K>` can type the payload. `HandlerFor<E>` is checked
+    // first: for a name the class lacks, the error names it.
+    this: NoInfer<HandlerFor<E>> & Pick<T, K>,
+    // `E` and `K` both take the name as written; `keyof this` only lists names
+    // for editors to suggest.
+    event: E | K | (keyof this & string),
+    payload?: A & UnknownKeys<A, HandlerOf<T, K>>,
+    options?: OnOptions,
+  ): SafeHtml {
+    // The `this` parameter above is only for the type checker (it ties `event`
+    // and `payload` to a handler); the value is this component.
+    const self = this as unknown as Component<object, object>;
+    if (!isDeclaredEvent(self.constructor as ComponentClass, event)) {
+      throw new Error(`on(): component "${self.name}" declares no event ${JSON.stringify(event)}`);
     }
     if (payload && Object.hasOwn(payload, 'event')) {
-      // hx-vals' "event" key names the event (P5.2), so a payload field of that name
+      // hx-vals' "event" key names the event, so a payload field of that name
       // would be silently replaced: refuse it where the template is written.
-      throw new Error(`on(): payload key "event" is reserved for the event name (component "${this.name}")`);
+      throw new Error(`on(): payload key "event" is reserved for the event name (component "${self.name}")`);
     }
     const vals = JSON.stringify({ ...payload, event });
-    let out = `hx-post="${escapeHtml(this.endpoint)}" hx-vals="${escapeHtml(vals)}"`;
+    let out = `hx-post="${escapeHtml(self.endpoint)}" hx-vals="${escapeHtml(vals)}"`;
     if (options?.trigger) out += ` hx-trigger="${escapeHtml(options.trigger)}"`;
     return new SafeHtml(out);
+  }
+
+  /**
+   * A value the host must put in `context.locals` (see {@link Locals}), or a
+   * clear error naming it when the request has none — instead of a later
+   * "Cannot read properties of undefined".
+   *
+   * @example
+   * async mount() {
+   *   return { products: await this.local('db').products() };
+   * }
+   */
+  local<K extends keyof ContextLocals & string>(name: K): NonNullable<ContextLocals[K]> {
+    const value = (this.context.locals as unknown as Record<string, unknown>)[name];
+    if (value === undefined || value === null) {
+      throw new Error(
+        `component "${this.name}" needs context.locals.${name}, but this request has none. ` +
+          `Pass it from your host: serve(weft, { locals: (req) => ({ ${name}: … }) }), Express res.locals.${name}, ` +
+          `or the fetch handler's { locals }; in tests, mountComponent(…, { locals: { ${name}: … } }) or ` +
+          `createTestClient(weft, { locals: … }).`,
+      );
+    }
+    return value as NonNullable<ContextLocals[K]>;
   }
 
   /**

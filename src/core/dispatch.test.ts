@@ -469,9 +469,9 @@ describe('dispatch', () => {
       await assert.rejects(fire(dev, `${v}.${forged}.${sig}`, 'increment'), weftError(400, 'state_signature'));
     });
 
-    it('refuses a blob from another app secret with 400 state_signature', async () => {
+    it('refuses a blob from another app secret with 409 state_outdated', async () => {
       const other = new StateCodec({ secrets: ['another-secret-0123456789abcdefghijkl'] });
-      await assert.rejects(fire(dev, other.encode('counter', 'counter-1', { count: 0 }), 'increment'), weftError(400, 'state_signature'));
+      await assert.rejects(fire(dev, other.encode('counter', 'counter-1', { count: 0 }), 'increment'), weftError(409, 'state_outdated'));
     });
 
     it("refuses another component's blob with 400 state_component", async () => {

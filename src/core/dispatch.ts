@@ -26,7 +26,7 @@ export interface EventRequest {
   state: unknown;
   events: EventCall[];
   updates: Record<string, unknown>;
-  /** Children the browser shows inside this component: id → `weft-child` digest (P3.1). */
+  /** Children the browser shows inside this component: id → `weft-child` digest. */
   children?: Readonly<Record<string, string>> | undefined;
 }
 

@@ -106,6 +106,13 @@ describe('page', () => {
     assert.deepEqual(htmxConfigOf(text), { includeIndicatorStyles: false, timeout: 5000 });
   });
 
+  it('links an icon served under the assets path, before the head markup, so browsers ask for no /favicon.ico', () => {
+    const text = page({ title: 't', body: html``, head: raw('<link rel="icon" href="/mine.png">') }).value;
+    const weftIcon = indexOf(text, '<link rel="icon" href="/weft/favicon.svg" type="image/svg+xml">');
+    assert.ok(weftIcon < indexOf(text, '<link rel="icon" href="/mine.png">'), 'the page\'s own icon must come last');
+    assert.match(page({ title: 't', body: html``, assetsPath: '/static' }).value, /<link rel="icon" href="\/static\/favicon\.svg"/);
+  });
+
   it('sets and escapes lang', () => {
     assert.match(page({ title: 't', body: html``, lang: 'fr' }).value, /<html lang="fr">/);
     assert.match(page({ title: 't', body: html``, lang: 'x"y' }).value, /<html lang="x&quot;y">/);

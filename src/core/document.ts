@@ -33,7 +33,10 @@ export interface ScriptOptions {
 export interface PageOptions extends ScriptOptions {
   title: string;
   body: SafeHtml;
-  /** Extra trusted markup for `<head>` (stylesheets, meta). */
+  /**
+   * Extra trusted markup for `<head>` (stylesheets, meta). It comes after Weft's small
+   * default icon (`<assetsPath>/favicon.svg`), so a `<link rel="icon">` here is the one browsers use.
+   */
   head?: SafeHtml;
   lang?: string;
 }
@@ -64,6 +67,7 @@ export function page(options: PageOptions): SafeHtml {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title}</title>
+<link rel="icon" href="${options.assetsPath ?? '/weft'}/favicon.svg" type="image/svg+xml">
 ${scripts(options)}
 ${options.head}
 </head>

@@ -5,7 +5,7 @@
  * and any extra headers (for example `Retry-After` on a 429).
  */
 
-/** Machine-readable reasons, listed in docs/protocol.md. */
+/** Weft's own machine-readable reasons, listed in docs/protocol.md. */
 export type ErrorCode =
   | 'bad_request'
   | 'bad_json'
@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'state_malformed'
   | 'state_signature'
   | 'state_expired'
+  | 'state_outdated'
   | 'state_component'
   | 'state_too_large'
   | 'locked_field'
@@ -40,15 +41,30 @@ export type ErrorCode =
   | 'not_joined'
   | 'too_many_roots';
 
+/**
+ * A `code` for a {@link WeftError}: one of Weft's, or your app's own
+ * (`'sold_out'`, `'unauthorized'`). Editors still suggest Weft's.
+ */
+// `string & {}` keeps the literal members visible to autocompletion; a plain
+// `string` would swallow them.
+export type WeftErrorCode = ErrorCode | (string & {});
+
+/**
+ * A refusal: thrown from a handler (or anywhere in a request), it becomes a JSON
+ * response with this status and code instead of a 500.
+ *
+ * @example
+ * if (!product.inStock) throw new WeftError(409, 'sold_out', `${product.name} is sold out`);
+ */
 export class WeftError extends Error {
   readonly status: number;
-  readonly code: ErrorCode;
+  readonly code: WeftErrorCode;
   readonly details: Record<string, unknown> | undefined;
   readonly headers: Record<string, string> | undefined;
 
   constructor(
     status: number,
-    code: ErrorCode,
+    code: WeftErrorCode,
     message: string,
     details?: Record<string, unknown>,
     headers?: Record<string, string>,

@@ -42,7 +42,7 @@ export interface Rendered {
   blob: string | undefined;
   /** The groups the component joins (empty unless it is live). */
   groups: readonly string[];
-  /** The state fields this render bound to inputs with `bind()`, sorted (P3.6). */
+  /** The state fields this render bound to inputs with `bind()`, sorted: the only ones the browser may write. */
   bound: readonly string[];
 }
 
@@ -111,7 +111,7 @@ function canonicalJson(value: unknown): string {
  * What a parent's render says about a child: the parent's own digest (if it is a
  * child too), the child's name, and the params the parent passed (before the
  * child's paramsSchema, so it is known without mounting). Equal digests mean the
- * same child was asked for again, so the browser may keep the one it has (P1.3);
+ * same child was asked for again, so the browser may keep the one it has;
  * chaining the parent's digest means a replaced parent never keeps old
  * grandchildren. Not a secret; it only has to change when any of these change.
  */
@@ -132,10 +132,10 @@ export function setDigest(instance: object, digest: string | undefined): void {
 
 /**
  * Renders an instance and, if it is stateful, signs its state into the root
- * element. A child's root and blob carry the digest its parent gave it (P1.3),
+ * element. A child's root and blob carry the digest its parent gave it,
  * also on its own events, so every response says which parent render it fits.
- * The blob lists the fields this render bound with `bind()` (P3.6), and the
- * HTML is refused past `maxResponseBytes` (P4.2).
+ * The blob lists the fields this render bound with `bind()`, and the HTML is
+ * refused past `maxResponseBytes`.
  */
 export async function renderInstance(host: LifecycleHost, instance: AnyComponent): Promise<Rendered> {
   const type = instance.constructor as ComponentClass;

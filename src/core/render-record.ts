@@ -6,7 +6,7 @@
  * keys restart at `_0`, and a field is writable by the browser only if this very
  * render bound it (docs/protocol.md, P3.6) — not a child's render, not markup
  * that merely contains `weft-model="…"`. The record also enforces the render
- * limits (P4.2), so one request cannot make the server build an unbounded page.
+ * limits (docs/protocol.md, P4.2), so one request cannot make the server build an unbounded page.
  */
 import { Buffer } from 'node:buffer';
 import { WeftError } from './errors.js';

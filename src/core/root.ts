@@ -8,20 +8,21 @@
  * `hx-target="this"` and `hx-swap` are inherited by every `hx-post` inside, so a
  * response (the new root) replaces this element, morphed in place. A child's root
  * also carries `weft-child`, and a child the browser keeps is sent as an empty
- * placeholder root instead (P1.3).
+ * placeholder root instead (docs/protocol.md, P1.3).
  */
 import { escapeHtml } from './html.js';
 
 /**
  * What a parent renders for a child the browser already shows with the same
- * digest (P1.3): the root's identity and nothing else. The browser keeps its own
- * element in its place (P5.5), so no state, no inner HTML and no mount are needed.
+ * digest: the root's identity and nothing else. The browser keeps its own
+ * element in its place, so no state, no inner HTML and no mount are needed
+ * (docs/protocol.md, P1.3 and P5.5).
  */
 export function placeholderRoot(tagName: string, name: string, id: string, child: string): string {
   return `<${tagName} id="${escapeHtml(id)}" weft="${escapeHtml(name)}" weft-child="${escapeHtml(child)}"></${tagName}>`;
 }
 
-/** `child` is the child digest when a parent rendered this root (`weft-child`, P1.3). */
+/** `child` is the child digest when a parent rendered this root (`weft-child`). */
 export function wrapRoot(tagName: string, name: string, id: string, blob: string, inner: string, child?: string, live = false): string {
   return (
     `<${tagName} id="${escapeHtml(id)}" weft="${escapeHtml(name)}" weft-state="${escapeHtml(blob)}"` +

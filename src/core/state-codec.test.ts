@@ -3,7 +3,7 @@ import { isWeftError } from '../testing/index.js';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { WeftError } from './errors.js';
-import { StateCodec } from './state-codec.js';
+import { keyId, StateCodec } from './state-codec.js';
 
 const SECRET = 'test-secret-0123456789abcdefghijklmnop';
 const OLD_SECRET = 'old-secret-0123456789abcdefghijklmnopq';
@@ -40,6 +40,14 @@ describe('StateCodec', () => {
     });
   });
 
+  describe('key id', () => {
+    it('is 8 base64url characters of the secret\'s SHA-256, different per secret', () => {
+      assert.match(keyId(SECRET), /^[A-Za-z0-9_-]{8}$/);
+      assert.notEqual(keyId(SECRET), keyId(OLD_SECRET));
+      assert.equal(keyId(SECRET), keyId(SECRET));
+    });
+  });
+
   describe('round trip', () => {
     it('returns name, id, issue time, state and params', () => {
       const state = { count: 3, note: 'a "quoted" <b> & ünï', items: [{ qty: 1 }], flag: null };
@@ -73,7 +81,7 @@ describe('StateCodec', () => {
       assert.equal(parts[0], 'v1');
       assert.equal(parts[2]?.length, 43);
       assert.match(blob, /^[A-Za-z0-9_.-]+$/, 'only base64url characters and dots');
-      assert.deepEqual(envelopeOf(blob), { n: 'counter', i: 'counter-1', t: NOW / 1000, s: { count: 0 } });
+      assert.deepEqual(envelopeOf(blob), { n: 'counter', i: 'counter-1', t: NOW / 1000, k: keyId(SECRET), s: { count: 0 } });
     });
 
     it('floors the issue time to seconds', () => {
@@ -138,9 +146,37 @@ describe('StateCodec', () => {
       assert.throws(() => codec.decode(`${version}.${body}.${flipped}`, 'counter', NOW), isWeftError(400, 'state_signature'));
     });
 
-    it('refuses a blob signed with another secret with 400 state_signature', () => {
+    it('refuses a blob signed with a secret it does not have with 409 state_outdated, saying to reload', () => {
       const other = new StateCodec({ secrets: [OLD_SECRET] }).encode('counter', 'counter-1', { count: 1 }, undefined, NOW);
-      assert.throws(() => codec.decode(other, 'counter', NOW), isWeftError(400, 'state_signature'));
+      assert.throws(() => codec.decode(other, 'counter', NOW), (err: unknown) => {
+        isWeftError(409, 'state_outdated')(err);
+        assert.match((err as Error).message, /out of date — reload/);
+        return true;
+      });
+    });
+
+    it('refuses an unknown key id without checking the signature, so such a blob can never pass', () => {
+      const envelope = { n: 'counter', i: 'counter-1', t: NOW / 1000, k: 'AAAAAAAA', s: { count: 1_000_000 } };
+      const forged = `${version}.${Buffer.from(JSON.stringify(envelope)).toString('base64url')}.${sig}`;
+      assert.throws(() => codec.decode(forged, 'counter', NOW), isWeftError(409, 'state_outdated'));
+    });
+
+    it('refuses a blob from another secret that claims a current key id with 400 state_signature', () => {
+      const other = new StateCodec({ secrets: [OLD_SECRET] }).encode('counter', 'counter-1', { count: 1 }, undefined, NOW);
+      const [v, part, signature] = other.split('.') as [string, string, string];
+      const claimed = Buffer.from(Buffer.from(part, 'base64url').toString('utf8').replace(keyId(OLD_SECRET), keyId(SECRET))).toString('base64url');
+      assert.throws(() => codec.decode(`${v}.${claimed}.${signature}`, 'counter', NOW), isWeftError(400, 'state_signature'));
+    });
+
+    it('verifies a blob without a key id (issued before key ids) by its signature alone', () => {
+      const envelope = JSON.stringify({ n: 'counter', i: 'counter-1', t: NOW / 1000, s: { count: 2 } });
+      assert.deepEqual(codec.decode(signRaw(SECRET, envelope), 'counter', NOW).state, { count: 2 });
+      assert.throws(() => codec.decode(signRaw(OLD_SECRET, envelope), 'counter', NOW), isWeftError(400, 'state_signature'));
+    });
+
+    it('reads the key id only where encode writes it, not from inside the state', () => {
+      const envelope = JSON.stringify({ n: 'counter', i: 'counter-1', t: NOW / 1000, s: { k: 'AAAAAAAA' } });
+      assert.deepEqual(codec.decode(signRaw(SECRET, envelope), 'counter', NOW).state, { k: 'AAAAAAAA' });
     });
 
     for (const [label, blob] of [
@@ -215,9 +251,114 @@ describe('StateCodec', () => {
     });
   });
 
+  describe('one spelling per blob (canonical base64url only)', () => {
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+    /** The other spellings of `text` that Node's lenient decoder reads as the same bytes, by changing the last character. */
+    function lastCharVariants(text: string): string[] {
+      const bytes = Buffer.from(text, 'base64url');
+      return [...ALPHABET]
+        .map((c) => text.slice(0, -1) + c)
+        .filter((variant) => variant !== text && Buffer.from(variant, 'base64url').equals(bytes));
+    }
+
+    /** The signature the codec would put after `signed`, so a test can reach the checks behind it. */
+    function signFor(signed: string): string {
+      return createHmac('sha256', SECRET).update(signed).digest('base64url');
+    }
+
+    /** A blob whose parts match `want`, found by trying ids (encoding is deterministic). */
+    function blobWhere(want: (body: string, sig: string) => boolean): { blob: string; body: string; sig: string } {
+      for (let n = 0; n < 10_000; n++) {
+        // "?" and ">" runs put "_" and "-" into the envelope's base64url at some alignment.
+        const blob = codec.encode('counter', `counter-${n}`, { count: 1, note: '???>>>' }, undefined, NOW);
+        const [, body, sig] = blob.split('.') as [string, string, string];
+        if (want(body, sig)) return { blob, body, sig };
+      }
+      throw new Error('no such blob');
+    }
+
+    const refusedMalformed = (blob: string) => () =>
+      assert.throws(() => codec.decode(blob, 'counter', NOW), isWeftError(400, 'state_malformed'), blob);
+
+    it('accepts the blob it issued', () => {
+      const { blob } = blobWhere(() => true);
+      assert.equal(codec.decode<{ count: number }>(blob, 'counter', NOW).state.count, 1);
+    });
+
+    it("refuses the three other spellings of the signature's last character with 400 state_malformed", () => {
+      const { blob, body, sig } = blobWhere(() => true);
+      const variants = lastCharVariants(sig);
+      // 32 bytes in 43 characters leave 2 unused bits: four spellings of one signature.
+      assert.equal(variants.length, 3);
+      for (const variant of variants) refusedMalformed(`v1.${body}.${variant}`)();
+      assert.equal(codec.decode<{ count: number }>(blob, 'counter', NOW).state.count, 1, 'the issued spelling is still accepted');
+    });
+
+    it("refuses every other last character of the signature (forged or not canonical), never accepting one", () => {
+      const { body, sig } = blobWhere(() => true);
+      for (const c of ALPHABET) {
+        if (c === sig.at(-1)) continue;
+        assert.throws(() => codec.decode(`v1.${body}.${sig.slice(0, -1)}${c}`, 'counter', NOW), (err: unknown) => {
+          assert.ok(err instanceof WeftError && (err.code === 'state_malformed' || err.code === 'state_signature'), String(err));
+          return true;
+        });
+      }
+    });
+
+    for (const rest of [2, 3]) {
+      it(`refuses other spellings of the envelope's last character (length ${rest} mod 4), even correctly signed`, () => {
+        const { body } = blobWhere((b) => b.length % 4 === rest);
+        const variants = lastCharVariants(body);
+        // 1 spare byte in 2 characters leaves 4 unused bits, 2 bytes in 3 leave 2.
+        assert.equal(variants.length, rest === 2 ? 15 : 3);
+        for (const variant of variants) {
+          refusedMalformed(`v1.${variant}.${signFor(`v1.${variant}`)}`)();
+          refusedMalformed(`v1.${variant}.${signFor(`v1.${body}`)}`)();
+        }
+      });
+    }
+
+    it("refuses '+' and '/' for '-' and '_' in the signature", () => {
+      const { body, sig } = blobWhere((_, s) => s.includes('-') && s.includes('_'));
+      refusedMalformed(`v1.${body}.${sig.replaceAll('-', '+')}`)();
+      refusedMalformed(`v1.${body}.${sig.replaceAll('_', '/')}`)();
+      refusedMalformed(`v1.${body}.${sig.replaceAll('-', '+').replaceAll('_', '/')}`)();
+    });
+
+    it("refuses '+' and '/' for '-' and '_' in the envelope, even correctly signed", () => {
+      const { body } = blobWhere((b) => b.includes('-') && b.includes('_'));
+      for (const variant of [body.replaceAll('-', '+'), body.replaceAll('_', '/')]) {
+        assert.ok(Buffer.from(variant, 'base64url').equals(Buffer.from(body, 'base64url')), 'same bytes to a lenient decoder');
+        refusedMalformed(`v1.${variant}.${signFor(`v1.${variant}`)}`)();
+      }
+    });
+
+    it("refuses '=' padding on the envelope (even correctly signed) and on the signature", () => {
+      const { body, sig } = blobWhere((b) => b.length % 4 === 2);
+      for (const padded of [`${body}=`, `${body}==`]) refusedMalformed(`v1.${padded}.${signFor(`v1.${padded}`)}`)();
+      refusedMalformed(`v1.${body}.${sig}=`)();
+    });
+
+    it('refuses characters outside the alphabet, which a lenient decoder skips, even correctly signed', () => {
+      const { body, sig } = blobWhere(() => true);
+      for (const junk of [' ', '!', '\n', '%', '\u00e9']) {
+        const spliced = `${body.slice(0, 4)}${junk}${body.slice(4)}`;
+        refusedMalformed(`v1.${spliced}.${signFor(`v1.${spliced}`)}`)();
+        refusedMalformed(`v1.${body}.${sig.slice(0, 10)}${junk}${sig.slice(11)}`)();
+      }
+    });
+
+    it('refuses an envelope whose length is 1 mod 4 (a lone character is no byte), even correctly signed', () => {
+      const { body } = blobWhere((b) => b.length % 4 === 0);
+      const longer = `${body}A`;
+      refusedMalformed(`v1.${longer}.${signFor(`v1.${longer}`)}`)();
+    });
+  });
+
   describe('size caps (the whole envelope: state, params and framing)', () => {
-    // {"n":"c","i":"c-1","t":<seconds>,"s":…} — the bytes around the state.
-    const framing = Buffer.byteLength(`{"n":"c","i":"c-1","t":${Math.floor(NOW / 1000)},"s":}`);
+    // {"n":"c","i":"c-1","t":<seconds>,"k":<key id>,"s":…} — the bytes around the state.
+    const framing = Buffer.byteLength(`{"n":"c","i":"c-1","t":${Math.floor(NOW / 1000)},"k":"${keyId(SECRET)}","s":}`);
     const small = new StateCodec({ secrets: [SECRET], maxStateBytes: framing + 20 });
 
     it('encodes an envelope exactly at the cap', () => {
@@ -287,12 +428,13 @@ describe('StateCodec', () => {
     it('signs with the first secret', () => {
       const blob = rotated.encode('counter', 'counter-1', { count: 7 }, undefined, NOW);
       assert.deepEqual(newOnly.decode(blob, 'counter', NOW).state, { count: 7 });
-      assert.throws(() => oldCodec.decode(blob, 'counter', NOW), isWeftError(400, 'state_signature'));
+      assert.equal(envelopeOf(blob).k, keyId(SECRET));
+      assert.throws(() => oldCodec.decode(blob, 'counter', NOW), isWeftError(409, 'state_outdated'));
     });
 
-    it('refuses a blob signed with a secret that has been removed', () => {
+    it('refuses a blob signed with a secret that has been removed as out of date', () => {
       const blob = oldCodec.encode('counter', 'counter-1', { count: 7 }, undefined, NOW);
-      assert.throws(() => newOnly.decode(blob, 'counter', NOW), isWeftError(400, 'state_signature'));
+      assert.throws(() => newOnly.decode(blob, 'counter', NOW), isWeftError(409, 'state_outdated'));
     });
   });
 });

@@ -7,12 +7,14 @@
  *
  *     v1.<base64url(JSON envelope)>.<base64url(HMAC-SHA256(secret, "v1." + base64url(JSON envelope)))>
  *
- * The envelope is `{"n": name, "i": id, "t": issued-at seconds, "s": state, "p"?: params, "c"?: child digest,
+ * The envelope is `{"n": name, "i": id, "t": issued-at seconds, "k": key id, "s": state, "p"?: params, "c"?: child digest,
  * "w"?: bound fields, "g"?: groups, "q"?: group → last message id}`.
  * Because the component name sits inside the signed bytes, a blob issued to one
- * component cannot be replayed against another.
+ * component cannot be replayed against another. The key id names the secret that
+ * signed the blob, so a page from before a secret change is told it is out of date
+ * instead of being treated as a forgery.
  */
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { WeftError } from './errors.js';
 import { findNonFinite } from './json.js';
 
@@ -36,9 +38,9 @@ export interface Envelope<S = unknown, P = unknown> {
   issuedAt: number;
   state: S;
   params: P;
-  /** The digest the parent gave this component, if it was rendered as a child (P1.3). */
+  /** The digest the parent gave this component, if it was rendered as a child (`weft-child`). */
   child?: string | undefined;
-  /** The state fields the render that issued the blob bound to inputs: the only ones `updates` may write (P3.6). */
+  /** The state fields the render that issued the blob bound to inputs: the only ones `updates` may write. */
   bound: readonly string[];
   /** The groups the component joins, decided by the server at render time (never by the browser). */
   groups: readonly string[];
@@ -67,15 +69,48 @@ function isStringMap(value: unknown): value is Record<string, string> {
 /** base64url of a 32-byte HMAC-SHA256 digest is always 43 characters. */
 const SIG_LENGTH = 43;
 
+/**
+ * The bytes of `text` if it is the one base64url spelling of them (the alphabet
+ * `A-Z a-z 0-9 - _`, no padding, unused low bits of the last character zero),
+ * else undefined. Encoding is canonical, so a round trip that gives the text back
+ * proves it; anything else the decoder tolerates comes back different.
+ */
+function fromCanonicalBase64url(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}
+
+/**
+ * A secret's key id: the first 8 base64url characters of its SHA-256. It tells
+ * secrets apart without saying anything useful about them.
+ */
+export function keyId(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('base64url').slice(0, 8);
+}
+
+/**
+ * The key id of a blob's envelope, read without verifying it, from the fixed
+ * prefix `encode` writes (`{"n":…,"i":…,"t":…,"k":"…"`). Only ever used to refuse.
+ * Anchored, and each character of a quoted string matches one way only, so the
+ * scan is linear; it reads at most the first 3 KiB of the envelope.
+ */
+const KEY_ID = /^\{"n":"(?:[^"\\]|\\.)*","i":"(?:[^"\\]|\\.)*","t":-?\d+,"k":"([A-Za-z0-9_-]{8})"/;
+function unverifiedKeyId(envelope: Buffer): string | undefined {
+  return KEY_ID.exec(envelope.subarray(0, 3072).toString('utf8'))?.[1];
+}
+
 export class StateCodec {
   readonly maxAgeSeconds: number;
   readonly maxStateBytes: number;
   /** Imported once: an HMAC keyed by a KeyObject skips re-importing a string key per call. */
   readonly #keys: readonly KeyObject[];
+  /** {@link keyId} of each secret, in the same order. */
+  readonly #keyIds: readonly string[];
 
   constructor(options: StateCodecOptions) {
     if (options.secrets.length === 0) throw new TypeError('StateCodec needs at least one secret');
     this.#keys = options.secrets.map((secret) => createSecretKey(Buffer.from(secret, 'utf8')));
+    this.#keyIds = options.secrets.map(keyId);
     this.maxAgeSeconds = options.maxAgeSeconds ?? 24 * 60 * 60;
     this.maxStateBytes = options.maxStateBytes ?? 64 * 1024;
   }
@@ -96,7 +131,7 @@ export class StateCodec {
     const nonFinite = stateJson.includes('null') ? findNonFinite(state, 'state') : undefined;
     if (nonFinite) throw new TypeError(`${nonFinite} is not a finite number; state must survive JSON unchanged`);
     const envelope =
-      `{"n":${JSON.stringify(name)},"i":${JSON.stringify(id)},"t":${Math.floor(now / 1000)},"s":${stateJson}` +
+      `{"n":${JSON.stringify(name)},"i":${JSON.stringify(id)},"t":${Math.floor(now / 1000)},"k":"${this.#keyIds[0]}","s":${stateJson}` +
       (hasParams ? `,"p":${JSON.stringify(params)}` : '') +
       (child === undefined ? '' : `,"c":${JSON.stringify(child)}`) +
       (bound === undefined || bound.length === 0 ? '' : `,"w":${JSON.stringify(bound)}`) +
@@ -129,12 +164,26 @@ export class StateCodec {
     if (blob.length > Math.ceil((this.maxStateBytes * 4) / 3) + VERSION.length + SIG_LENGTH + 2) {
       this.#checkSize(Math.floor(((blob.length - VERSION.length - SIG_LENGTH - 2) * 3) / 4), 'state in request');
     }
-    const parts = blob.split('.');
+    // At most 4 pieces: enough to see there are more than 3, without one string per dot.
+    const parts = blob.split('.', 4);
     if (parts.length !== 3 || parts[0] !== VERSION || !parts[1] || parts[2]?.length !== SIG_LENGTH) {
       throw new WeftError(400, 'state_malformed', 'state blob is truncated or malformed');
     }
+    // One spelling per blob: Node's decoder also takes `+/`, padding and any value of
+    // the last character's unused bits, which would give one state several blobs.
+    const given = fromCanonicalBase64url(parts[2]);
+    const bytes = fromCanonicalBase64url(parts[1]);
+    if (!given || !bytes) {
+      throw new WeftError(400, 'state_malformed', 'state blob is not canonical base64url (RFC 4648 §5, unpadded)');
+    }
+    // Signed with a secret this server no longer has (a restart with a new one, or
+    // a rotation that dropped it): the page is out of date, not forged. Refused
+    // without checking the signature, so such a blob can never be accepted.
+    const blobKey = unverifiedKeyId(bytes);
+    if (blobKey !== undefined && !this.#keyIds.includes(blobKey)) {
+      throw new WeftError(409, 'state_outdated', 'this page is out of date — reload (its state was signed with a secret this server no longer has)');
+    }
     const signedPart = `${parts[0]}.${parts[1]}`;
-    const given = Buffer.from(parts[2], 'base64url');
     const valid = this.#keys.some((key) => {
       const expected = this.#sign(key, signedPart);
       return given.length === expected.length && timingSafeEqual(given, expected);
@@ -142,7 +191,6 @@ export class StateCodec {
     if (!valid) {
       throw new WeftError(400, 'state_signature', 'state signature is invalid (tampered, or signed with another secret)');
     }
-    const bytes = Buffer.from(parts[1], 'base64url');
     this.#checkSize(bytes.length, 'state in request');
     let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown; c?: unknown; w?: unknown; g?: unknown; q?: unknown } | null;
     try {

@@ -81,6 +81,47 @@ describe('applyUpdates', () => {
       });
     }
 
+    it('read text exactly as the decimal grammar did (every short spelling compared)', () => {
+      // The grammar the check implements, as a regular expression: fine for the
+      // short strings here, far too slow for long ones (see the next test).
+      const grammar = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
+      const alphabet = ['0', '7', '.', 'e', 'E', '+', '-', ' ', '\u00a0', '\n', 'x'];
+      let texts = [''];
+      const all: string[] = [''];
+      for (let length = 1; length <= 4; length++) {
+        texts = texts.flatMap((t) => alphabet.map((c) => t + c));
+        for (const t of texts) all.push(t);
+      }
+      // And longer ones, drawn with a fixed seed so a failure repeats.
+      let seed = 7;
+      const next = (n: number): number => ((seed = (seed * 48271) % 2147483647) % n);
+      for (let k = 0; k < 4000; k++) {
+        let t = '';
+        for (let length = 5 + next(8); length > 0; length--) t += alphabet[next(alphabet.length)];
+        all.push(t);
+      }
+      all.push('\ufeff1\u3000', '1e999', '-1e-999', '00012.500', '1E+2', '0x10', '١');
+      for (const text of all) {
+        const expected = grammar.test(text) && Number.isFinite(Number(text)) ? Number(text) : undefined;
+        let got: unknown;
+        try {
+          got = apply('count', text);
+        } catch {
+          got = undefined;
+        }
+        assert.equal(got, expected, `text ${JSON.stringify(text)}`);
+      }
+    });
+
+    it('check a long run of digits that ends in a letter in linear time', () => {
+      // 20 000 digits and an "x": the regular expression above needs over a second
+      // (and minutes for a 1 MiB body; test/security/redos.test.ts tries that size).
+      const started = performance.now();
+      assert.throws(() => apply('count', `${'1'.repeat(20_000)}x`), weftError(422, 'invalid_update', 'count'));
+      assert.throws(() => apply('count', `1${'1'.repeat(20_000)}.e`), weftError(422, 'invalid_update', 'count'));
+      assert.ok(performance.now() - started < 100, `took ${performance.now() - started} ms`);
+    });
+
     it('name the expected and the given type in the message', () => {
       assert.throws(() => apply('count', { n: 1 }), /"count" expects a number, got object/);
       assert.throws(() => apply('count', null), /"count" expects a number, got null/);

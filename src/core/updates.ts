@@ -11,14 +11,53 @@ import { WeftError } from './errors.js';
 /** Keys that reach the prototype chain; refused even if a state somehow has them. */
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
-const DECIMAL = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
+/** Index of the first non-digit at or after `i`. */
+function skipDigits(text: string, i: number): number {
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * True for decimal text: optional whitespace around an optional sign, digits with
+ * an optional fraction (`12`, `1.5`, `2.`, `.5`) and an optional exponent (`1e3`).
+ * One left-to-right pass, so the time grows with the text's length and no more.
+ * The obvious regular expression for this shape backtracks quadratically on a long
+ * run of digits followed by a letter: one request could hold the server for minutes.
+ */
+function isDecimal(value: string): boolean {
+  // trim() removes exactly what Number() skips around a number (Unicode white space and line ends).
+  const text = value.trim();
+  let i = text.startsWith('+') || text.startsWith('-') ? 1 : 0;
+  const integerEnd = skipDigits(text, i);
+  let digits = integerEnd - i;
+  i = integerEnd;
+  if (text[i] === '.') {
+    const fractionEnd = skipDigits(text, i + 1);
+    digits += fractionEnd - (i + 1);
+    i = fractionEnd;
+  }
+  // Digits on at least one side of the point: "", "+" and "." are not numbers.
+  if (digits === 0) return false;
+  if (text[i] === 'e' || text[i] === 'E') {
+    i++;
+    if (text[i] === '+' || text[i] === '-') i++;
+    const exponentEnd = skipDigits(text, i);
+    if (exponentEnd === i) return false;
+    i = exponentEnd;
+  }
+  return i === text.length;
+}
 
 /** A finite number from a number or decimal text, else undefined. */
 function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   // Decimal text only, as an <input type=number> writes it: Number() would also
   // read "0x10", "0b1" and "0o7", which no user typed as sixteen, one or seven.
-  if (typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value))) return Number(value);
+  if (typeof value === 'string' && isDecimal(value) && Number.isFinite(Number(value))) return Number(value);
   return undefined;
 }
 

@@ -5,7 +5,7 @@ import { createWeft } from '../core/app.js';
 import { Component, type TemplateContext } from '../core/component.js';
 import { WeftError } from '../core/errors.js';
 import { html } from '../core/html.js';
-import { Registry } from '../core/registry.js';
+import { registry as defaultRegistry, Registry } from '../core/registry.js';
 import { StateCodec } from '../core/state-codec.js';
 import { createTestClient, MockRenderer, mountComponent, stateOf, TestClient, isWeftError } from './index.js';
 
@@ -73,6 +73,51 @@ class Paged extends Component<{ page: number }, { page: number }> {
   }
 }
 
+/** A child found only through the default registry, as an app that uses `registry.register()` has it. */
+class Reviews extends Component<{ stars: number }> {
+  static override events = { like: true };
+  mount() {
+    return { stars: 4 };
+  }
+  like(): void {
+    this.state.stars++;
+  }
+  override render() {
+    return html`<p class="stars">${this.state.stars} stars</p>`;
+  }
+}
+defaultRegistry.register('testing-reviews', Reviews);
+
+class ProductPage extends Component<{ title: string }> {
+  static override events = { rename: true };
+  mount() {
+    return { title: 'Boots' };
+  }
+  rename(): void {
+    this.state.title = 'Shoes';
+  }
+  override async render() {
+    return html`<h1>${this.state.title}</h1>${await this.child(Reviews)}`;
+  }
+}
+
+interface Viewer {
+  name: string;
+}
+
+/** Reads a local it cannot work without. */
+class Greeting extends Component<{ text: string }> {
+  static override events = { refresh: true };
+  mount() {
+    return { text: `Hello, ${this.local('viewer') as Viewer['name']}` };
+  }
+  refresh(): void {
+    this.state.text = `Hello again, ${this.local('viewer') as Viewer['name']}`;
+  }
+  override render() {
+    return html`<p>${this.state.text}</p>`;
+  }
+}
 
 function context(state: unknown): TemplateContext {
   return { state, params: {}, errors: {}, component_id: 'x-1', component_name: 'x', component: {} as TemplateContext['component'] };
@@ -124,6 +169,97 @@ describe('mountComponent', () => {
     assert.match(cart.html, /<p>hi &lt;you&gt;<\/p>/);
   });
 
+  it('takes locals, merged over those in context', async () => {
+    const cart = await mountComponent(ShoppingCart, { locals: { greeting: 'from locals' } });
+    assert.equal(cart.state.note, 'from locals');
+    const both = await mountComponent(ShoppingCart, { context: { locals: { greeting: 'a', other: 1 } }, locals: { greeting: 'b' } });
+    assert.equal(both.state.note, 'b');
+    assert.deepEqual(both.instance.context.locals, { greeting: 'b', other: 1 });
+  });
+
+  it('finds children in the default registry when given no registry, as an app does', async () => {
+    const page = await mountComponent(ProductPage);
+    assert.match(page.html, /<h1>Boots<\/h1><div id="product-page-[^"]+-_0" weft="testing-reviews"/);
+    assert.match(page.html, /<p class="stars">4 stars<\/p>/);
+    await page.fire('rename');
+    assert.match(page.html, /<h1>Shoes<\/h1>/);
+    assert.equal(defaultRegistry.nameOf(ProductPage), undefined, 'the default registry is not changed');
+  });
+
+  it('finds children in the registry it is given, and leaves that registry unchanged', async () => {
+    const registry = new Registry();
+    registry.register('reviews', Reviews);
+    const page = await mountComponent(ProductPage, { registry });
+    assert.match(page.html, /weft="reviews"/);
+    assert.equal(page.instance.name, 'product-page');
+    assert.equal(registry.nameOf(ProductPage), undefined, "the caller's registry is not changed");
+    assert.deepEqual(registry.names(), ['reviews']);
+  });
+
+  it('names the registry it searched for a missing child, and where the child is instead', async () => {
+    await assert.rejects(
+      mountComponent(ProductPage, { registry: new Registry() }),
+      (err: Error) => {
+        assert.match(err.message, /component class Reviews is not registered in the registry passed to mountComponent\(\)/);
+        assert.match(err.message, /It is registered in the default registry \(as "testing-reviews"\)/);
+        return true;
+      },
+    );
+    class Lonely extends Component<{ n: number }> {
+      mount() {
+        return { n: 0 };
+      }
+      override async render() {
+        return html`${await this.child(Paged, { page: 1 })}`;
+      }
+    }
+    await assert.rejects(
+      mountComponent(Lonely),
+      (err: Error) => {
+        assert.match(err.message, /component class Paged is not registered in the default registry; call registry\.register\('paged', Paged\)/);
+        assert.doesNotMatch(err.message, /It is registered/);
+        return true;
+      },
+    );
+  });
+
+  it('does not take a name another class has, unless asked for it', async () => {
+    class TestingReviews extends Reviews {}
+    // "testing-reviews" is the child's name in the default registry: the harness picks another.
+    const harness = await mountComponent(TestingReviews);
+    assert.equal(harness.instance.name, 'testing-reviews-2');
+    await assert.rejects(mountComponent(TestingReviews, { name: 'testing-reviews' }), /"testing-reviews" is already registered \(by class Reviews\)/);
+  });
+
+  it('signs with the secret it is given, so an app with that secret accepts its blobs', async () => {
+    const registry = new Registry();
+    registry.register('cart', ShoppingCart);
+    const cart = await mountComponent(ShoppingCart, { registry, secret: SECRET });
+    const decoded = new StateCodec({ secrets: [SECRET] }).decode(stateOf(cart.html), 'cart');
+    assert.deepEqual(decoded.state, { items: [], note: '' });
+    const weft = createWeft({ registry, secret: SECRET, mode: 'development' });
+    const client = await createTestClient(weft);
+    try {
+      const res = await client.fire(ShoppingCart, stateOf(cart.html), 'add', { item: 'scarf' });
+      assert.equal(res.status, 200, res.text);
+      assert.match(res.text, /<li>scarf<\/li>/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('this.local() names a missing local and how to pass it', async () => {
+    const ok = await mountComponent(Greeting, { locals: { viewer: 'Ada' } });
+    assert.equal(ok.state.text, 'Hello, Ada');
+    await assert.rejects(mountComponent(Greeting), (err: WeftError) => {
+      assert.equal(err.status, 500);
+      assert.match(err.message, /component "greeting" needs context\.locals\.viewer, but this request has none/);
+      assert.match(err.message, /mountComponent\(…, \{ locals: \{ viewer: … \} \}\)/);
+      return true;
+    });
+    await assert.rejects(mountComponent(Greeting, { locals: { viewer: null } }), /needs context\.locals\.viewer/);
+  });
+
   it('validates params like a view does', async () => {
     const paged = await mountComponent(Paged, { params: { page: '2' as unknown as number } });
     assert.equal(paged.state.page, 2);
@@ -135,6 +271,7 @@ describe('mountComponent', () => {
     class Bad extends ShoppingCart {
       static override events = { ...ShoppingCart.events, missing: true };
     }
+    // @ts-expect-error the type checker sees the missing handler too
     await assert.rejects(mountComponent(Bad), /no method/);
   });
 
@@ -167,9 +304,10 @@ describe('mountComponent', () => {
 
     it('rejects an undeclared event like the server does', async () => {
       const cart = await mountComponent(ShoppingCart);
+      // @ts-expect-error reset() is a public method, but not a declared event
       await assert.rejects(cart.fire('reset'), isWeftError(400, 'unknown_event'));
-      await assert.rejects(cart.fire('constructor' as 'reset'), isWeftError(400, 'unknown_event'));
-      await assert.rejects(cart.fire('mount' as 'reset'), isWeftError(400, 'unknown_event'));
+      await assert.rejects(cart.fire('constructor' as 'clear'), isWeftError(400, 'unknown_event'));
+      await assert.rejects(cart.fire('mount' as 'clear'), isWeftError(400, 'unknown_event'));
       assert.deepEqual(cart.state.items, []);
     });
 
@@ -177,6 +315,7 @@ describe('mountComponent', () => {
       const cart = await mountComponent(ShoppingCart);
       await assert.rejects(cart.fire('add', { item: '' }), isWeftError(422, 'invalid_payload'));
       await assert.rejects(cart.fire('add', { item: 3 } as unknown as { item: string }), isWeftError(422, 'invalid_payload'));
+      // @ts-expect-error the schema needs a payload
       await assert.rejects(cart.fire('add'), isWeftError(422, 'invalid_payload'));
       assert.deepEqual(cart.state.items, []);
     });
@@ -357,6 +496,68 @@ describe('createTestClient', () => {
       const res = await client.fire('cart', page.state, 'clear', {}, { note: 'bound' });
       assert.equal(res.status, 200, res.text);
       assert.match(res.text, /<p>bound<\/p>/);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('createTestClient options', () => {
+  function app(registry = new Registry()) {
+    registry.register('greeting', Greeting);
+    const weft = createWeft({ registry, secret: SECRET, mode: 'development', logger: { error() {}, warn() {} } });
+    weft.view('/hello', Greeting);
+    return weft;
+  }
+
+  it('passes locals from a function of the request to every component', async () => {
+    const client = await createTestClient(app(), { locals: (req) => ({ viewer: req.headers['x-viewer'] }) });
+    try {
+      const page = await client.request('/hello', { headers: { 'x-viewer': 'Ada' } });
+      assert.equal(page.status, 200, page.text);
+      assert.match(page.text, /<p>Hello, Ada<\/p>/);
+      const res = await client.post('greeting', { event: 'refresh', state: page.state }, { 'x-viewer': 'Grace' });
+      assert.match(res.text, /<p>Hello again, Grace<\/p>/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('passes a plain locals object', async () => {
+    const client = await createTestClient(app(), { locals: { viewer: 'Ada' } });
+    try {
+      const page = await client.get('/hello');
+      assert.match(page.text, /<p>Hello, Ada<\/p>/);
+      const res = await client.fire(Greeting, page.state, 'refresh');
+      assert.equal(res.status, 200, res.text);
+      assert.match(res.text, /<p>Hello again, Ada<\/p>/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('answers a missing local with a 500 that names it (in development)', async () => {
+    const client = await createTestClient(app());
+    try {
+      const page = await client.get('/hello');
+      assert.equal(page.status, 500);
+      assert.equal(page.json?.code, 'handler_error');
+      assert.match(String(page.json?.error), /needs context\.locals\.viewer/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('fire(Class) finds the name in the app\'s registry, or says which registry lacks the class', async () => {
+    const registry = new Registry();
+    const client = await createTestClient(app(registry), { locals: { viewer: 'Ada' } });
+    try {
+      const page = await client.get('/hello');
+      assert.equal((await client.fire(Greeting, page.state, 'refresh')).status, 200);
+      await assert.rejects(
+        client.fire(ProductPage, page.state, 'rename'),
+        /ProductPage is not registered in the registry passed to createWeft\(\)/,
+      );
     } finally {
       await client.close();
     }

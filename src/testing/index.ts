@@ -10,16 +10,29 @@
  * assert.equal(cart.state.items.length, 1);
  */
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createWeft, type Weft } from '../core/app.js';
 import { WeftError } from '../core/errors.js';
-import type { Component, ComponentClass, ComponentContext, EventName, EventPayload, Renderer, TemplateContext } from '../core/component.js';
+import type {
+  CheckedEvents,
+  Component,
+  ComponentClass,
+  ComponentContext,
+  ContextLocals,
+  EventInput,
+  Renderer,
+  TemplateContext,
+} from '../core/component.js';
 import { restore, runEvent } from '../core/dispatch.js';
 import { digestOf, mountNew, renderInstance } from '../core/lifecycle.js';
-import { Registry } from '../core/registry.js';
-import { serve } from '../adapters/node/index.js';
+import { registry as defaultRegistry, notRegistered, Registry, suggestedName } from '../core/registry.js';
+import { type NodeHandlerOptions, serve } from '../adapters/node/index.js';
 
-/** A Renderer that renders nothing real and remembers every call, like the seed's MockRenderer. */
+/**
+ * A Renderer that renders nothing real and remembers every call, to test a
+ * template component's state and events without a template engine.
+ */
 export class MockRenderer implements Renderer {
   readonly calls: { template: string; context: TemplateContext }[] = [];
 
@@ -38,8 +51,11 @@ export class MockRenderer implements Renderer {
 
 export interface MountOptions<P> {
   params?: P;
+  /** The request context; `locals` here and the `locals` option are merged. */
   context?: Partial<ComponentContext>;
-  /** Name to register the class under in the harness's private registry. Default: class name in kebab-case. */
+  /** `context.locals` for the component and its children, as a host adapter would pass them. */
+  locals?: Partial<ContextLocals>;
+  /** Name for the class if `registry` does not have it. Default: class name in kebab-case. */
   name?: string;
   /**
    * Renderer for the mounted component's `static template` (e.g. a {@link MockRenderer}).
@@ -47,16 +63,40 @@ export interface MountOptions<P> {
    * can be tested without its engine; children keep their own.
    */
   renderer?: Renderer;
-  /** Registry with the children this component renders. `type` is added to it if missing. */
+  /**
+   * The registry the app uses, where the component's children are found (as
+   * `createWeft({ registry })`). Default: the default registry, as for an app
+   * created without one. It is not changed: the harness works on a copy.
+   */
   registry?: Registry;
+  /**
+   * Secret(s) the harness signs state with. Default: a random one. Pass the app's
+   * to post the harness's state blobs to a running app.
+   */
+  secret?: string | readonly string[];
 }
+
+/** Options for {@link ComponentHarness.fire}. */
+export interface FireOptions {
+  /** Values of bound inputs, sent as the browser sends `weft-model` fields. */
+  updates?: Record<string, unknown>;
+}
+
+/**
+ * `[payload, options]` for an event whose payload has input type `I`: the
+ * payload may be left out (it is then `{}`) only when an empty object is a valid one.
+ */
+type FireArgs<I, O> = Record<string, never> extends I ? [payload?: I, options?: O] : [payload: I, options?: O];
 
 type InstanceOf<T> = T extends new (...args: never[]) => infer C ? C : never;
 type StateOf<C> = C extends Component<infer S, object> ? S : never;
 type ParamsOf<C> = C extends Component<object, infer P> ? P : never;
 
-/** A mounted component with no server around it. */
-export class ComponentHarness<C extends Component<object, object>> {
+/**
+ * A mounted component with no server around it. `T` is its class, whose
+ * `static events` type {@link fire}.
+ */
+export class ComponentHarness<C extends Component<object, object>, T extends ComponentClass = ComponentClass> {
   /** The HTML of the last render, root element included. */
   html: string;
   #instance: C;
@@ -73,7 +113,7 @@ export class ComponentHarness<C extends Component<object, object>> {
     this.#bound = bound;
   }
 
-  /** The live instance: call methods on it directly, as the seed's tests do. */
+  /** The live instance: read it, or call its methods directly. */
   get instance(): C {
     return this.#instance;
   }
@@ -91,12 +131,13 @@ export class ComponentHarness<C extends Component<object, object>> {
    * the state is signed and restored (so it must survive JSON), `updates` are
    * applied, `hydrate()` runs, only declared events are accepted and the payload
    * is validated by the event's schema. Re-renders and returns the new HTML.
+   *
+   * `event` must be a key of the class's `static events`, and `payload` what
+   * its schema accepts as input (any object for `true`) — checked by the type
+   * checker, as the server checks them at run time.
    */
-  async fire<K extends EventName<C>>(
-    event: K,
-    payload?: EventPayload<C, K>,
-    options: { updates?: Record<string, unknown> } = {},
-  ): Promise<string> {
+  async fire<K extends keyof T['events'] & string>(event: K, ...args: FireArgs<EventInput<T, K>, FireOptions>): Promise<string> {
+    const [payload, options = {}] = args as [Record<string, unknown> | undefined, FireOptions | undefined];
     const current = this.#instance;
     // The fields the last render bound, as the browser would have them.
     const blob = this.#weft.codec.encode(current.name, current.id, current.state, current.params, Date.now(), {
@@ -127,41 +168,50 @@ function withRenderer(type: ComponentClass, renderer: Renderer): ComponentClass 
   return Tested as unknown as ComponentClass;
 }
 
-/** A copy of `registry` in which `name` maps to `type`. */
-function replaced(registry: Registry, name: string, type: ComponentClass): Registry {
-  const copy = new Registry();
+/**
+ * A copy of `registry` (same description, so errors name the registry the test
+ * passed), in which `name` maps to `type`.
+ */
+function copyWith(registry: Registry, name: string, type: ComponentClass): Registry {
+  const copy = new Registry({ description: registry.description ?? 'the registry passed to mountComponent()' });
+  // names() keeps registration order, so each class's first name stays its first.
   for (const each of registry.names()) copy.register(each, each === name ? type : (registry.get(each) as ComponentClass));
+  if (!copy.get(name)) copy.register(name, type);
   return copy;
 }
 
-function kebab(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9_-]/g, '') || 'component';
+/** `name`, or `name-2`, `name-3`… if another class already has it (it may be a child). */
+function freeName(registry: Registry, name: string): string {
+  let free = name;
+  for (let n = 2; registry.get(free); n++) free = `${name}-${n}`;
+  return free;
 }
 
-/** Mounts and renders `type` with `params`, with no HTTP server. */
+/**
+ * Mounts and renders `type` with `params`, with no HTTP server. Its children
+ * are found in `options.registry`, or in the default registry as in an app
+ * created without one.
+ */
 export async function mountComponent<T extends ComponentClass>(
-  type: T,
+  type: T & CheckedEvents<T>,
   options: MountOptions<ParamsOf<InstanceOf<T>>> = {},
-): Promise<ComponentHarness<InstanceOf<T>>> {
-  let registry = options.registry ?? new Registry();
-  let name = registry.nameOf(type);
-  if (name === undefined) {
-    name = options.name ?? kebab(type.name);
-    registry.register(name, type);
-  }
-  if (options.renderer && type.renderer) {
-    // A class's own renderer wins over the app's, so the test's one is put on a
-    // subclass registered under the same name, in a copy of the registry.
-    registry = replaced(registry, name, withRenderer(type, options.renderer));
-  }
-  const target = registry.get(name) as ComponentClass;
+): Promise<ComponentHarness<InstanceOf<T>, T>> {
+  const source = options.registry ?? defaultRegistry;
+  const name = source.nameOf(type) ?? options.name ?? freeName(source, suggestedName(type));
+  const taken = source.nameOf(type) === undefined ? source.get(name) : undefined;
+  if (taken) throw new Error(`mountComponent(): the name "${name}" is already registered (by class ${taken.name})`);
+  // A class's own renderer wins over the app's, so the test's one is put on a
+  // subclass registered under the same name.
+  const target = options.renderer && type.renderer ? withRenderer(type, options.renderer) : type;
+  const registry = copyWith(source, name, target);
   const weft = createWeft({
     registry,
-    secret: randomBytes(32).toString('base64url'),
+    secret: options.secret ?? randomBytes(32).toString('base64url'),
     mode: 'development',
     renderer: options.renderer,
   });
-  const instance = await mountNew(weft, target, name, (options.params ?? {}) as object, { locals: {}, ...options.context });
+  const context = { ...options.context, locals: { ...options.context?.locals, ...options.locals } as ContextLocals };
+  const instance = await mountNew(weft, target, name, (options.params ?? {}) as object, context);
   const rendered = await renderInstance(weft, instance);
   return new ComponentHarness(weft, instance as InstanceOf<T>, rendered.html, rendered.bound);
 }
@@ -198,14 +248,22 @@ export function stateOf(html: string): string | undefined {
   return /\sweft-state="([^"]*)"/.exec(html)?.[1];
 }
 
+/** Options for a {@link TestClient} made by hand. */
+export interface TestClientOptions {
+  /** Where `fire(Class, …)` looks up component names. Default: the default registry. */
+  registry?: Registry;
+}
+
 /** Sends real HTTP requests to a Weft app listening at `baseUrl`. */
 export class TestClient {
   readonly baseUrl: string;
   readonly #close: () => Promise<void>;
+  readonly #registry: Registry;
 
-  constructor(baseUrl: string, close: () => Promise<void> = async () => {}) {
+  constructor(baseUrl: string, close: () => Promise<void> = async () => {}, options: TestClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/$/, '');
     this.#close = close;
+    this.#registry = options.registry ?? defaultRegistry;
   }
 
   async request(path: string, init: RequestInit = {}): Promise<TestResponse> {
@@ -234,15 +292,36 @@ export class TestClient {
     });
   }
 
-  /** Fires `event` at a component whose current state blob is `state`. */
+  /**
+   * Fires `event` at a component whose current state blob is `state`. Given the
+   * component's class, `event` and `payload` are type-checked against its
+   * `static events` (the name comes from the app's registry); given a name,
+   * anything is sent as it is, to test how the server refuses it.
+   */
+  fire<T extends ComponentClass, K extends keyof T['events'] & string>(
+    component: T,
+    state: string | undefined,
+    event: K,
+    ...args: FireArgs<EventInput<T, K>, Record<string, unknown>>
+  ): Promise<TestResponse>;
   fire(
     component: string,
     state: string | undefined,
     event: string,
-    payload: Record<string, unknown> = {},
+    payload?: Record<string, unknown>,
+    updates?: Record<string, unknown>,
+  ): Promise<TestResponse>;
+  async fire(
+    component: string | ComponentClass,
+    state: string | undefined,
+    event: string,
+    payload: unknown = {},
     updates: Record<string, unknown> = {},
   ): Promise<TestResponse> {
-    return this.post(component, { event, payload, state, updates });
+    let name: string | undefined;
+    if (typeof component === 'string') name = component;
+    else if ((name = this.#registry.nameOf(component)) === undefined) throw notRegistered(component, this.#registry, 'createWeft()');
+    return this.post(name, { event, payload, state, updates });
   }
 
   close(): Promise<void> {
@@ -250,14 +329,31 @@ export class TestClient {
   }
 }
 
+/** Options for {@link createTestClient}: those of `serve()` from `weft/node`. */
+export interface CreateTestClientOptions extends Omit<NodeHandlerOptions, 'locals'> {
+  /**
+   * `context.locals` for every request, as the app's host adapter passes them:
+   * an object, or a function of the request (e.g. `(req) => ({ user: userFrom(req) })`).
+   */
+  locals?: Partial<ContextLocals> | ((req: IncomingMessage) => Partial<ContextLocals> | Promise<Partial<ContextLocals>>);
+}
+
 /** Starts `weft` on a random local port with the node:http adapter. */
-export async function createTestClient(weft: Weft): Promise<TestClient> {
-  const server = await serve(weft, { port: 0, hostname: '127.0.0.1' });
+export async function createTestClient(weft: Weft, options: CreateTestClientOptions = {}): Promise<TestClient> {
+  const { locals } = options;
+  const server = await serve(weft, {
+    ...options,
+    locals: locals === undefined ? undefined : typeof locals === 'function' ? locals : () => locals,
+    port: 0,
+    hostname: '127.0.0.1',
+  });
   const { port } = server.address() as AddressInfo;
-  return new TestClient(`http://127.0.0.1:${port}`, () => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  const close = (): Promise<void> =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return new TestClient(`http://127.0.0.1:${port}`, close, { registry: weft.registry });
 }
 
 export { LiveTestClient, rootsIn, type LiveConnectOptions, type LiveFrame } from './live.js';

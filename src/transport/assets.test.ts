@@ -27,6 +27,16 @@ describe('getAsset', () => {
     });
   }
 
+  it('serves a small SVG icon for pages, so browsers do not log a 404 for the favicon', () => {
+    const asset = getAsset('favicon.svg');
+    assert.ok(asset);
+    assert.equal(asset.type, 'image/svg+xml');
+    assert.match(asset.body.toString('utf8'), /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>.*<\/svg>$/);
+    assert.doesNotMatch(asset.body.toString('utf8'), /<script|on\w+=/i);
+    assert.match(asset.etag, /^"[A-Za-z0-9_-]{16}"$/);
+    assert.equal(getAsset('favicon.svg'), asset);
+  });
+
   it('serves htmx and idiomorph from their packages', () => {
     assert.deepEqual(getAsset('htmx.min.js')?.body, readFileSync(require.resolve('htmx.org/dist/htmx.min.js')));
     assert.deepEqual(getAsset('idiomorph.min.js')?.body, readFileSync(require.resolve('idiomorph/dist/idiomorph.min.js')));

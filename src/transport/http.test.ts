@@ -8,7 +8,7 @@ import { Registry } from '../core/registry.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import { isWeftError } from '../testing/index.js';
 import { getAsset } from './assets.js';
-import { createHttpHandler, type HttpRequest, type HttpResponse, jsonError, parseEventBody } from './http.js';
+import { createHttpHandler, type HttpRequest, type HttpResponse, jsonError, parseContentType, parseEventBody } from './http.js';
 
 const SECRET = 'http-test-secret-0123456789abcdefghijk';
 const OTHER_SECRET = 'http-test-other-secret-0123456789abcdef';
@@ -454,12 +454,33 @@ describe('createHttpHandler', () => {
   });
 
   describe('signature throttle', () => {
-    async function forged(): Promise<string> {
+    /** A blob from another app (another secret). */
+    async function foreign(): Promise<string> {
       const other = createWeft({ registry, secret: OTHER_SECRET, mode: 'development' });
       const { blob } = await other.render('counter');
       assert.ok(blob);
       return blob;
     }
+
+    /** A blob of this app's whose envelope was changed after signing. */
+    async function forged(): Promise<string> {
+      const [version, part, signature] = (await blobOf(makeApp())).split('.') as [string, string, string];
+      const changed = Buffer.from(Buffer.from(part, 'base64url').toString('utf8').replace('"count":0', '"count":99')).toString('base64url');
+      assert.notEqual(changed, part);
+      return `${version}.${changed}.${signature}`;
+    }
+
+    it('answers a blob signed with a secret the app no longer has with 409 state_outdated, and does not count it', async () => {
+      const weft = makeApp({ signatureFailures: { points: 1, durationSeconds: 60 } });
+      const handle = createHttpHandler(weft);
+      const ip = '198.51.100.5';
+      const old = await foreign();
+      for (let i = 0; i < 3; i++) {
+        const body = refusal(await handle(post('counter', { state: old, event: 'increment' }, { ip })), 409, 'state_outdated');
+        assert.match(String(body.error), /out of date — reload/);
+      }
+      assert.equal(defined(await handle(post('counter', { state: await blobOf(weft), event: 'increment' }, { ip }))).status, 200);
+    });
 
     /** Posts a forged blob from `ip` (with `headers`) and returns the response. */
     async function forge(handle: ReturnType<typeof createHttpHandler>, ip: string, headers: Record<string, string> = {}) {
@@ -561,6 +582,33 @@ describe('createHttpHandler', () => {
       refusal(await forge(first, ip), 429, 'throttled');
       const second = createHttpHandler(weft);
       refusal(await forge(second, ip), 400, 'state_signature');
+    });
+  });
+
+  describe('one URL per view', () => {
+    it('redirects the other trailing-slash form with a relative Location that resolves to the registered path', async () => {
+      const weft = makeApp();
+      weft.view('/', Hello).view('/shop/:page/', Hello).view('/x', Hello);
+      const handle = createHttpHandler(weft);
+      for (const [path, target] of [
+        ['/hello/2/', '/hello/2'],
+        ['/shop/7', '/shop/7/'],
+        ['/x/', '/x'],
+        ['//', '/'],
+        ['/shop/a%2Fb', '/shop/a%2Fb/'],
+      ] as const) {
+        const req = request('GET', '/');
+        req.url = new URL(`http://app.test${path}?q=1`);
+        const res = defined(await handle(req));
+        assert.equal(res.status, 308, path);
+        const location = res.headers.location ?? '';
+        assert.match(location, /^\.\.?\//, 'a relative path, never another site');
+        const resolved = new URL(location, `http://app.test${path}?q=1`);
+        assert.equal(resolved.pathname + resolved.search, `${target}?q=1`, path);
+      }
+      // Paths a view has as written are served, not redirected.
+      assert.equal(defined(await handle(request('GET', '/shop/7/'))).status, 200);
+      assert.equal(defined(await handle(request('GET', '/'))).status, 200);
     });
   });
 
@@ -724,4 +772,23 @@ describe('createHttpHandler', () => {
       for (const res of responses) assert.equal(defined(res).headers['x-content-type-options'], 'nosniff', `${defined(res).status}`);
     });
   });
+});
+
+describe('parseContentType', () => {
+  for (const [header, type, charset] of [
+    ['application/json', 'application/json', undefined],
+    ['', '', undefined],
+    ['  Application/JSON  ', 'application/json', undefined],
+    ['application/json;charset=UTF-8', 'application/json', 'utf-8'],
+    ['application/json; charset="utf-8"', 'application/json', 'utf-8'],
+    ['application/json; x=y;  CHARSET=Latin1 ; charset=utf-8', 'application/json', 'latin1'],
+    ['application/json; charset="', 'application/json', '"'],
+    ['application/json; charset=""', 'application/json', ''],
+    ['application/json; charset = utf-8', 'application/json', undefined],
+    ['application/json;;;', 'application/json', undefined],
+  ] as const) {
+    it(`reads ${JSON.stringify(header)} as ${type || '(empty)'} with charset ${String(charset)}`, () => {
+      assert.deepEqual(parseContentType(header), { type, charset });
+    });
+  }
 });

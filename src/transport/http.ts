@@ -9,10 +9,12 @@
  * - `GET  <view path>`          a component served as a view
  */
 import { isUtf8 } from 'node:buffer';
+import { STATUS_CODES } from 'node:http';
 import type { Weft } from '../core/app.js';
-import type { ComponentContext, RequestInfo } from '../core/component.js';
+import { type ComponentContext, type ContextLocals, fullContext, type RequestInfo } from '../core/component.js';
 import type { EventCall, EventRequest } from '../core/dispatch.js';
 import { WeftError } from '../core/errors.js';
+import { html } from '../core/html.js';
 import { isPlainObject, parseJson } from '../core/json.js';
 import { COMPONENT_NAME } from '../core/registry.js';
 import { hostCheck } from '../policy/allowed-hosts.js';
@@ -92,6 +94,50 @@ function htmlResponse(body: string, status = 200): HttpResponse {
   return { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...NOSNIFF }, body };
 }
 
+/**
+ * Whether a request is a browser loading a page (it accepts HTML and is not an
+ * htmx request), which should see an error as a page rather than as JSON.
+ */
+function wantsPage(req: HttpRequest): boolean {
+  return (req.headers.accept ?? '').includes('text/html') && req.headers['hx-request'] === undefined;
+}
+
+/** A refusal as a small HTML page: the same status, message and code as the JSON. */
+function htmlError(err: WeftError): HttpResponse {
+  const title = `${err.status} ${STATUS_CODES[err.status] ?? 'Error'}`;
+  const stack = typeof err.details?.stack === 'string' ? err.details.stack : undefined;
+  const body = html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+</head>
+<body>
+<h1>${title}</h1>
+<p>${err.message}</p>
+<p><code>${err.code}</code></p>
+${stack && html`<pre>${stack}</pre>`}
+</body>
+</html>
+`;
+  const response = htmlResponse(body.value, err.status);
+  Object.assign(response.headers, err.headers);
+  return response;
+}
+
+/**
+ * The `Location` that sends `path` to its other form: without its trailing slash
+ * if it has one, else with one. Relative to `path` (and so always on the same
+ * site), so it stays right when the app is mounted under a prefix the handler
+ * does not see (Express `app.use('/shop', …)`).
+ */
+function otherFormLocation(path: string): string {
+  if (!path.endsWith('/')) return `./${path.slice(path.lastIndexOf('/') + 1)}/`;
+  const to = path.slice(0, -1);
+  return `../${to.slice(to.lastIndexOf('/') + 1)}`;
+}
+
 /** Turns a parsed JSON body into an {@link EventRequest}, naming the first problem found. */
 export function parseEventBody(component: string, body: unknown, maxEvents: number): EventRequest {
   if (!isPlainObject(body)) throw new WeftError(400, 'bad_request', 'event request body must be a JSON object');
@@ -133,7 +179,7 @@ export function parseEventBody(component: string, body: unknown, maxEvents: numb
 const MAX_CHILDREN = 1000;
 const DIGEST = /^[A-Za-z0-9_-]{12}$/;
 
-/** Checks the `children` map (P3.1): child id → 12-character digest. */
+/** Checks the `children` map of an event request: child id → 12-character digest (docs/protocol.md, P3.1). */
 function toChildren(children: unknown): Record<string, string> {
   if (!isPlainObject(children)) throw new WeftError(400, 'bad_request', '"children" must be an object of child id → digest');
   const entries = Object.entries(children);
@@ -155,6 +201,33 @@ function toCall(event: unknown, payload: unknown, where: string): EventCall {
     throw new WeftError(400, 'bad_request', `"${prefix}payload" must be a JSON object`);
   }
   return { event, payload: (payload as Record<string, unknown> | undefined) ?? {} };
+}
+
+/** Request text repeated in an error: at most 64 characters of it, so a huge header or path gets a small answer. */
+function clip(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
+
+/**
+ * The media type and the first `charset` parameter (unquoted) of a Content-Type
+ * header, lower-cased. One pass with indexOf and no regular expression, so a
+ * header of a million `;` costs no more than reading it.
+ */
+export function parseContentType(value: string): { type: string; charset: string | undefined } {
+  const lower = value.toLowerCase();
+  const first = lower.indexOf(';');
+  const type = (first === -1 ? lower : lower.slice(0, first)).trim();
+  for (let start = first; start !== -1; ) {
+    const end = lower.indexOf(';', start + 1);
+    const parameter = lower.slice(start + 1, end === -1 ? undefined : end).trim();
+    if (parameter.startsWith('charset=')) {
+      const charset = parameter.slice('charset='.length);
+      const quoted = charset.length >= 2 && charset.startsWith('"') && charset.endsWith('"');
+      return { type, charset: quoted ? charset.slice(1, -1) : charset };
+    }
+    start = end;
+  }
+  return { type, charset: undefined };
 }
 
 /**
@@ -182,7 +255,7 @@ export function createHttpHandler(weft: Weft): HttpHandler {
   }
 
   function context(request: RequestInfo, req: HttpRequest): ComponentContext {
-    return { request, locals: req.locals ?? {} };
+    return fullContext({ request, locals: req.locals as ContextLocals | undefined });
   }
 
   async function handleEvent(req: HttpRequest, name: string): Promise<HttpResponse> {
@@ -192,24 +265,18 @@ export function createHttpHandler(weft: Weft): HttpHandler {
       });
     }
     if (!COMPONENT_NAME.test(name) || !weft.registry.get(name)) {
-      throw new WeftError(404, 'unknown_component', `no component named ${JSON.stringify(name)}`);
+      throw new WeftError(404, 'unknown_component', `no component named ${JSON.stringify(clip(name))}`);
     }
     const request = requestInfo(req);
     checkCsrf(req.headers, { scheme: client.scheme(request), host: req.headers.host ?? req.url.host }, weft.limits);
-    const [mediaType = '', ...parameters] = (req.headers['content-type'] ?? '').split(';');
-    const type = mediaType.trim().toLowerCase();
+    const { type, charset } = parseContentType(req.headers['content-type'] ?? '');
     if (type !== 'application/json') {
-      throw new WeftError(415, 'unsupported_media_type', `event requests must be application/json, not ${type || 'empty'}`);
+      throw new WeftError(415, 'unsupported_media_type', `event requests must be application/json, not ${clip(type) || 'empty'}`);
     }
     // JSON is UTF-8 (RFC 8259) and bodies are decoded as UTF-8: text declared in
     // another charset (latin1, say) would reach handlers and state garbled.
-    const charset = parameters
-      .map((p) => p.trim().toLowerCase())
-      .find((p) => p.startsWith('charset='))
-      ?.slice('charset='.length)
-      .replace(/^"(.*)"$/, '$1');
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      throw new WeftError(415, 'unsupported_media_type', `event requests must be UTF-8, not charset ${JSON.stringify(charset)}`);
+      throw new WeftError(415, 'unsupported_media_type', `event requests must be UTF-8, not charset ${JSON.stringify(clip(charset))}`);
     }
     const declared = Number(req.headers['content-length']);
     if (declared > weft.limits.maxBodyBytes) {
@@ -238,7 +305,17 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     return { status: 200, headers, body: req.method === 'HEAD' ? '' : asset.body };
   }
 
+  /** A view's refusal is a page for a browser loading it, JSON for htmx and scripts. */
   async function handleView(req: HttpRequest): Promise<HttpResponse | undefined> {
+    try {
+      return await serveView(req);
+    } catch (err) {
+      if (!wantsPage(req)) throw err;
+      return htmlError(err instanceof WeftError ? err : unexpected(err));
+    }
+  }
+
+  async function serveView(req: HttpRequest): Promise<HttpResponse | undefined> {
     let match;
     try {
       match = weft.matchView(req.url.pathname);
@@ -247,6 +324,11 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     }
     if (!match) return undefined;
     checkHost(req.headers.host);
+    if (match.redirect !== undefined) {
+      // One URL per view: the form it was registered with. 308 keeps the method.
+      const location = otherFormLocation(req.url.pathname) + req.url.search;
+      return { status: 308, headers: { location, 'cache-control': 'no-store', ...NOSNIFF }, body: '' };
+    }
     // Query first so path parameters win: /contacts/2?page=9 is page 2.
     const params = { ...Object.fromEntries(req.url.searchParams), ...match.params };
     if (match.route.stream) {
@@ -261,6 +343,12 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     }
     const rendered = await weft.render(match.route.type, params, context(requestInfo(req), req));
     return htmlResponse(rendered.html);
+  }
+
+  /** A fault in Weft or the host rather than a refusal: logged, and answered without details. */
+  function unexpected(err: unknown): WeftError {
+    weft.logger.error('Weft: unexpected error', err);
+    return new WeftError(500, 'handler_error', 'internal error');
   }
 
   return async (req) => {
@@ -280,9 +368,7 @@ export function createHttpHandler(weft: Weft): HttpHandler {
       }
       return undefined;
     } catch (err) {
-      if (err instanceof WeftError) return jsonError(err);
-      weft.logger.error('Weft: unexpected error', err);
-      return jsonError(new WeftError(500, 'handler_error', 'internal error'));
+      return jsonError(err instanceof WeftError ? err : unexpected(err));
     }
   };
 }

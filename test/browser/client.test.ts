@@ -103,6 +103,94 @@ line</textarea>
   assertClean();
 });
 
+suite.test('form fields join the payload typed by their control: numbers, lists, text (P5.2)', async ({ page, url, assertClean }) => {
+  await openPage(
+    page,
+    url,
+    root(
+      'typed-1',
+      'typed',
+      `<form hx-post="/components/typed/" hx-vals='{"event":"save","fixed":"7"}'>
+  <input type="number" name="qty" value="3">
+  <input type="number" name="price" step="0.01" value="2.50">
+  <input type="range" name="level" min="0" max="10" value="4">
+  <input type="number" name="blank" value="">
+  <input type="number" name="pair" value="1"><input type="number" name="pair" value="-2">
+  <select name="tags" multiple><option selected>a</option><option>b</option></select>
+  <select name="picks" multiple><option selected>x</option><option selected>y</option></select>
+  <select name="none" multiple><option>z</option></select>
+  <select name="size"><option>S</option><option selected>M</option></select>
+  <input type="checkbox" name="gift" value="yes" checked>
+  <input type="checkbox" name="wrap" checked>
+  <input type="checkbox" name="off">
+  <input type="radio" name="ship" value="2" checked>
+  <input name="note" value="12">
+  <input type="hidden" name="token" value="5">
+  <input type="number" name="fixed" value="9">
+  <button type="submit">Save</button>
+</form>`,
+    ),
+  );
+  const req = await intercept(page, url, 'typed', { body: root('typed-1', 'typed', '<p class="done">saved</p>') });
+  await settle(page, () => page.locator('button').click());
+  assert.deepEqual(req.sent().payload, {
+    // Number and range inputs send numbers; an empty one sends nothing.
+    qty: 3,
+    price: 2.5,
+    level: 4,
+    pair: [1, -2],
+    // A multiple select sends a list, even of one.
+    tags: ['a'],
+    picks: ['x', 'y'],
+    // Every other control sends its text, as a form does.
+    size: 'M',
+    gift: 'yes',
+    wrap: 'on',
+    ship: '2',
+    note: '12',
+    token: '5',
+    // JSON hx-vals keep their JSON type and win over a field of the same name.
+    fixed: '7',
+  });
+  assertClean();
+});
+
+suite.test("a page's own hx-sync still applies: a request it aborts while waiting its turn is never sent (P5.6)", async ({ page, url, consoleErrors, failedResponses }) => {
+  const html = root(
+    's-1',
+    'search',
+    `<button class="go" hx-post="/components/search/" hx-vals='{"event":"go"}'>go</button>
+<input class="q" name="q" autocomplete="off" hx-post="/components/search/" hx-trigger="input" hx-sync="this:replace" hx-vals='{"event":"find"}'>`,
+  );
+  await openPage(page, url, html);
+  const sent: unknown[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await page.route(url('/components/search/'), async (route) => {
+    const body = JSON.parse(route.request().postData() ?? 'null') as { event: string; payload: unknown };
+    sent.push({ event: body.event, payload: body.payload });
+    if (sent.length === 1) await gate;
+    await route.fulfill({ contentType: 'text/html; charset=utf-8', body: html });
+  });
+  await page.locator('.go').click();
+  // Each keystroke fires; the second replaces the first, which is still waiting
+  // behind the held "go".
+  await page.locator('.q').pressSequentially('ab');
+  await page.waitForTimeout(100);
+  assert.deepEqual(sent, [{ event: 'go', payload: {} }], 'nothing else goes out while "go" is out');
+  const { requests } = await readProbe(page);
+  release();
+  await page.waitForFunction((n) => (window as unknown as { __probe: { requests: number } }).__probe.requests >= n + 2, requests);
+  await page.waitForTimeout(100);
+  assert.deepEqual(sent, [
+    { event: 'go', payload: {} },
+    { event: 'find', payload: { q: 'ab' } },
+  ]);
+  // htmx logs every abort; the aborted request ended as one, and nothing failed.
+  assert.deepEqual(consoleErrors.map((e) => e.split(',')[0]), ['htmx:afterRequest', 'htmx:sendAbort']);
+  assert.deepEqual(failedResponses, []);
+});
+
 suite.test('an event collects only its own root\'s bound inputs, not a nested child\'s (P5.2)', async ({ page, url, assertClean }) => {
   const inner = `<input weft-model="note" value="inner note"><button class="inner" hx-post="/components/inner/" hx-vals='{"event":"go"}'>inner</button>`;
   const child = root('outer-1-0', 'inner', inner, ' weft-child="d1"');

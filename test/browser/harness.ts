@@ -136,7 +136,7 @@ export function nextEventResponse(page: Page, component: string): Promise<Respon
   );
 }
 
-/** The browser asks for a favicon on its own; the examples do not ship one. */
+/** A browser asks for /favicon.ico on its own when a page links no icon (`page()` links one). */
 function isFavicon(url: string): boolean {
   return url !== '' && URL.canParse(url) && new URL(url).pathname === '/favicon.ico';
 }

@@ -39,8 +39,17 @@ suite.test('choosing a size and adding to cart, with stock shown and sold-out si
   assertClean();
 });
 
-suite.test('a product that does not exist is a 404 JSON error, not a crash', async ({ page, url }) => {
+suite.test('a product that does not exist is a 404 page for the browser and JSON for a script, not a crash', async ({ page, url }) => {
   const res = await page.goto(url('/shop/product/999'));
   assert.equal(res?.status(), 404);
-  assert.deepEqual(JSON.parse(await page.locator('body').innerText()), { error: 'there is no product 999', code: 'not_found' });
+  assert.match(res?.headers()['content-type'] ?? '', /^text\/html/);
+  assert.equal(await page.locator('h1').innerText(), '404 Not Found');
+  assert.equal(await page.locator('p').first().innerText(), 'there is no product 999');
+  assert.equal(await page.locator('code').innerText(), 'not_found');
+  // The same URL fetched by a script gets the JSON error.
+  const json = await page.evaluate(async (href) => {
+    const r = await fetch(href);
+    return { status: r.status, body: await r.json() };
+  }, url('/shop/product/999'));
+  assert.deepEqual(json, { status: 404, body: { error: 'there is no product 999', code: 'not_found' } });
 });

@@ -4,7 +4,7 @@
  * the document and the code from drifting apart.
  */
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { runInThisContext } from 'node:vm';
@@ -40,6 +40,7 @@ interface RawEnvelope {
   n: string;
   i: string;
   t: number;
+  k?: string;
   s: unknown;
   p?: unknown;
   c?: string;
@@ -56,11 +57,22 @@ function mintBlob(secret: string, envelope: RawEnvelope): string {
   return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
 }
 
+/** The key id of a secret (P2.1), computed from the documented rule alone. */
+function keyIdOf(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url').slice(0, 8);
+}
+
 function tamper(blob: string): string {
   const [version, , signature] = blob.split('.') as [string, string, string];
   const envelope = envelopeOf(blob);
   (envelope.s as CounterState).count = 1_000_000;
   return `${version}.${Buffer.from(JSON.stringify(envelope)).toString('base64url')}.${signature}`;
+}
+
+/** The last base64url character of a 43-character signature with its two unused bits set: same bytes, another spelling. */
+function otherSpelling(last: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  return alphabet[alphabet.indexOf(last) | 3] as string;
 }
 
 function counterState(overrides: Partial<CounterState> = {}): CounterState {
@@ -80,7 +92,7 @@ function unescapeAttr(value: string): string {
 }
 
 // ---------------------------------------------------------------------------------
-// A minimal htmx and DOM, enough to run the served browser client in Node (P5.2–P5.4).
+// A minimal htmx and DOM, enough to run the served browser client in Node (P5.2–P5.6).
 
 interface ClientExtension {
   onEvent(name: string, evt: { detail: Record<string, unknown> }): void;
@@ -124,9 +136,18 @@ class FakeElement extends EventTarget {
     return Number(this.value);
   }
 
-  /** Only `[weft-state]` and `form` (by a `tag` attribute) are needed. */
+  readonly isConnected = true;
+
+  /** Only `[weft-state]`, `form` (by a `tag` attribute) and `hx-sync` are needed. */
   closest(selector: string): FakeElement | null {
-    const matches = selector === '[weft-state]' ? 'weft-state' in this.attributes : selector === 'form' ? this.attributes.tag === 'form' : undefined;
+    const matches =
+      selector === '[weft-state]'
+        ? 'weft-state' in this.attributes
+        : selector === 'form'
+          ? this.attributes.tag === 'form'
+          : selector === '[hx-sync],[data-hx-sync]'
+            ? 'hx-sync' in this.attributes
+            : undefined;
     assert.notEqual(matches, undefined, `client used an unexpected selector ${selector}`);
     if (matches) return this;
     return this.parent ? this.parent.closest(selector) : null;
@@ -145,6 +166,30 @@ class FakeElement extends EventTarget {
 
 /** An `<input>` for the client's `instanceof HTMLInputElement` checks. */
 class FakeInput extends FakeElement {}
+
+/** An XMLHttpRequest that records what is sent; `end()` plays its `loadend`. */
+class FakeXhr extends EventTarget {
+  body: string | undefined;
+  send(body: string): void {
+    this.body = body;
+  }
+  abort(): void {}
+  end(): void {
+    this.dispatchEvent(new Event('loadend'));
+  }
+}
+
+/**
+ * Encodes an event as htmx does: `encodeParameters`, then `xhr.send` with what it
+ * returned. Returns the request; its `body` is set once the client sends it.
+ */
+function encodeEvent(ext: ClientExtension, form: FormData, elt: FakeElement): FakeXhr {
+  const xhr = new FakeXhr();
+  const placeholder = ext.encodeParameters(xhr, form, elt);
+  assert.equal(typeof placeholder, 'string', 'the client encodes requests from inside a root');
+  xhr.send(placeholder as string);
+  return xhr;
+}
 
 interface LoadedClient {
   ext: ClientExtension;
@@ -301,7 +346,8 @@ for (const host of hosts) {
       // The signature is HMAC-SHA256(secret, "v1." + part 2), base64url.
       assert.equal(createHmac('sha256', SECRET).update(`v1.${body}`).digest('base64url'), signature);
       const envelope = envelopeOf(blob);
-      assert.deepEqual(Object.keys(envelope).sort(), ['i', 'n', 's', 't', 'w'], '`p` and `c` must be omitted (empty params, not a child)');
+      assert.deepEqual(Object.keys(envelope).sort(), ['i', 'k', 'n', 's', 't', 'w'], '`p` and `c` must be omitted (empty params, not a child)');
+      assert.equal(envelope.k, keyIdOf(SECRET), '`k` is the first 8 base64url characters of SHA-256(secret)');
       assert.deepEqual(envelope.w, ['count', 'flag', 'note', 'tags'], '`w` lists the fields the render bound, sorted');
       assert.equal(envelope.n, 'counter');
       assert.equal(envelope.i, idOf(res.text));
@@ -329,7 +375,7 @@ for (const host of hosts) {
       assert.equal(res.status, 200, res.text);
       const [version, body, signature] = (res.state as string).split('.') as [string, string, string];
       assert.equal(createHmac('sha256', SECRET).update(`${version}.${body}`).digest('base64url'), signature, 'not signed with the first secret');
-      assertRefusal(await retiredClient.fire('counter', oldBlob, 'increment'), 400, 'state_signature');
+      assertRefusal(await retiredClient.fire('counter', oldBlob, 'increment'), 409, 'state_outdated');
       assert.equal((await retiredClient.fire('counter', res.state, 'increment')).status, 200);
     });
 
@@ -346,6 +392,9 @@ for (const host of hosts) {
         [`v2.${body}.${signature}`, 'state_malformed'],
         [blob.slice(0, -1), 'state_malformed'],
         [`v1..${signature}`, 'state_malformed'],
+        // The same signature bytes spelled another way (unused low bits of the last character set).
+        [`v1.${body}.${signature.slice(0, -1)}${otherSpelling(signature.at(-1) as string)}`, 'state_malformed'],
+        [`v1.${body}=.${signature}`, 'state_malformed'],
         [tamper(blob), 'state_signature'],
         [`v1.${body}.${'A'.repeat(43)}`, 'state_signature'],
         [mintBlob(OLD_SECRET, envelopeOf(blob)), 'state_signature'],
@@ -429,6 +478,27 @@ for (const host of hosts) {
       }
       assertRefusal(await c.post('counter', { event: 'increment', state: bad }, from('2001:db8:5:5:1234:5678:9abc:def0')), 429, 'throttled');
       assertRefusal(await c.post('counter', { event: 'increment', state: bad }, from('2001:db8:5:6::1')), 400, 'state_signature');
+    });
+
+    test('P2.6 a blob whose key id is none of the secrets\' → 409 state_outdated, never verified, never throttled', async () => {
+      const app = makeApp({ signatureFailures: { points: 2, durationSeconds: 600 } });
+      const c = await start(app);
+      const good = await freshBlob(app);
+      const oldApp = makeApp({ secret: OLD_SECRET });
+      const old = await freshBlob(oldApp);
+      assert.equal(envelopeOf(old).k, keyIdOf(OLD_SECRET));
+      // A key id no secret has, and a signature nobody made: refused as out of date all the same.
+      const unknown = mintBlob(SECRET, { ...envelopeOf(good), k: 'AAAAAAAA' }).replace(/\.[^.]+$/, `.${'A'.repeat(43)}`);
+      for (let i = 0; i < 3; i++) {
+        for (const blob of [old, unknown]) {
+          const body = assertRefusal(await c.fire('counter', blob, 'increment'), 409, 'state_outdated');
+          assert.match(body.error as string, /out of date — reload/);
+        }
+      }
+      // Not counted as forgery: the client is still served.
+      assert.equal((await c.fire('counter', good, 'increment')).status, 200);
+      // A blob from another secret that claims a current key id is a forgery (P2.3).
+      assertRefusal(await c.fire('counter', mintBlob(OLD_SECRET, envelopeOf(good)), 'increment'), 400, 'state_signature');
     });
 
     test('P3.1 POST /components/<name>/ with {event, payload, state, updates} or an "events" array', async () => {
@@ -777,7 +847,26 @@ for (const host of hosts) {
       await stillServes();
     });
 
+    test('P4.3 a refused view GET from a browser loading a page is an HTML page with the same status and code', async () => {
+      const browser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+      for (const [path, status, code] of [['/items/zero', 400, 'invalid_params'], ['/broken-mount', 500, 'handler_error']] as const) {
+        const res = await client.request(path, { headers: browser });
+        assert.equal(res.status, status, path);
+        assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+        assert.match(res.text, /^<!doctype html>/);
+        assert.ok(res.text.includes(`<code>${code}</code>`), res.text);
+        // htmx asks with HX-Request, scripts without text/html: both get JSON (P4.1).
+        assertRefusal(await client.request(path, { headers: { ...browser, 'hx-request': 'true' } }), status, code);
+        assertRefusal(await client.get(path), status, code);
+      }
+      // Event requests are never pages.
+      assertRefusal(await client.post('counter', { event: 'increment' }, browser), 400, 'state_missing');
+    });
+
     test('P5.1 /weft/htmx.min.js, idiomorph.min.js and weft.min.js are served with ETag and 304', async () => {
+      const icon = await client.get('/weft/favicon.svg');
+      assert.equal(icon.status, 200);
+      assert.equal(icon.headers.get('content-type'), 'image/svg+xml');
       for (const file of ['htmx.min.js', 'idiomorph.min.js', 'weft.min.js']) {
         const res = await client.get(`/weft/${file}`);
         assert.equal(res.status, 200, file);
@@ -816,17 +905,20 @@ for (const host of hosts) {
       // The +2 button as rendered, and a form field of the root.
       const target = new FakeElement({ 'hx-vals': unescapeAttr(button[2] as string) }, root);
       new FakeElement({ name: 'extra' }, root);
+      // A number input sends a number (the typed payload rule of P5.2).
+      new FakeElement({ name: 'qty' }, root).type = 'number';
       // What htmx hands over: form data, hx-vals as strings (their JSON types come back from the attribute).
       const form = new FormData();
       form.append('note', 'typed');
       form.append('extra', 'x');
+      form.append('qty', '3');
       form.append('by', '2');
       form.append('event', 'add');
-      const text = ext.encodeParameters({}, form, target);
+      const text = encodeEvent(ext, form, target).body;
       assert.ok(text);
       assert.deepEqual(JSON.parse(text), {
         event: 'add',
-        payload: { by: 2, extra: 'x' },
+        payload: { by: 2, extra: 'x', qty: 3 },
         state: rendered.blob,
         updates: { note: 'typed' },
         children: { 'child-1': 'AbCdEfGh_-12' },
@@ -844,7 +936,7 @@ for (const host of hosts) {
       assert.equal(textOf(res.text, 'note'), 'typed');
     });
 
-    test('P5.3 roots swap with hx-swap="morph", morphed by idiomorph keeping the value being typed and focus', async () => {
+    test('P5.3 roots swap with hx-swap="morph", morphed by idiomorph keeping the value typed since the request was sent and focus', async () => {
       const rendered = await weft.render('counter');
       assert.match(rootTag(rendered.html).tag, /\shx-swap="morph"/);
       const { ext, morphs, setActive } = await loadClient(client);
@@ -871,6 +963,57 @@ for (const host of hosts) {
       }
       assert.equal(ext.handleSwap('outerHTML', target, fragment), false);
       assert.equal(morphs.length, 9);
+
+      // The field that had focus when the event was sent takes the server's value,
+      // unless the user changed it since.
+      setActive(typingIn);
+      typingIn.value = 'walk dog';
+      const sent = encodeEvent(ext, new FormData(), clicked);
+      ext.handleSwap('morph', target, fragment);
+      assert.equal(morphs.at(-1)?.config.ignoreActiveValue, false, 'unchanged since sent: the server wins');
+      sent.end();
+      const next = encodeEvent(ext, new FormData(), clicked);
+      typingIn.value = 'walk dog and cat';
+      ext.handleSwap('morph', target, fragment);
+      assert.equal(morphs.at(-1)?.config.ignoreActiveValue, true, 'typed while it was out: kept');
+      next.end();
+    });
+
+    test('P5.6 the served client sends one root\'s events one at a time, each with the state the previous response left', async () => {
+      const { ext } = await loadClient(client);
+      const first = await weft.render('counter');
+      const root = new FakeElement({ 'weft-state': first.blob as string });
+      const plus = new FakeElement({ 'hx-vals': '{"event":"add","by":2}' }, root);
+      const nested = new FakeElement({ 'weft-state': 'v1.nested.x', id: 'child-1', 'weft-child': 'AbCdEfGh_-12' }, root);
+      const inNested = new FakeElement({ 'hx-vals': '{"event":"go"}' }, nested);
+      const bodyOf = (xhr: FakeXhr) => JSON.parse(xhr.body as string) as { payload: unknown; state: string };
+
+      const a = encodeEvent(ext, new FormData(), plus);
+      assert.ok(a.body, 'the first event goes out at once');
+      const b = encodeEvent(ext, new FormData(), plus);
+      // What the event asks for is fixed when it fires, even if the element changes before it is sent.
+      plus.setAttribute('hx-vals', '{"event":"add","by":5}');
+      assert.equal(b.body, undefined, 'the second waits for the first');
+      assert.ok(encodeEvent(ext, new FormData(), inNested).body, 'a nested root has its own order');
+
+      // The first response comes back and is swapped in: the second carries its state.
+      const resA = await client.post('counter', a.body as string, { 'content-type': 'application/json' });
+      assert.equal(resA.status, 200, resA.text);
+      const afterA = resA.state as string;
+      root.setAttribute('weft-state', afterA);
+      a.end();
+      assert.ok(b.body, 'the second goes out when the first has ended');
+      assert.deepEqual(bodyOf(b).payload, { by: 2 });
+      assert.equal(bodyOf(b).state, afterA);
+      const resB = await client.post('counter', b.body as string, { 'content-type': 'application/json' });
+      assert.equal(textOf(resB.text, 'count'), '4', 'both events counted');
+
+      // A request that fails ends too (loadend comes after any outcome), and lets the next go.
+      const c = encodeEvent(ext, new FormData(), plus);
+      assert.equal(c.body, undefined);
+      b.end();
+      assert.ok(c.body);
+      c.end();
     });
 
     test('P5.5 a child with the same id and weft-child is kept while its parent morphs; a changed one is morphed', async () => {
@@ -955,6 +1098,18 @@ for (const host of hosts) {
       }
       assert.equal((await client.get('/items')).status, 404, 'a view path needs its parameter');
       assert.equal((await client.get('/items/1/2')).status, 404);
+    });
+
+    test('P6.2 the other trailing-slash form of a view path → 308 to the registered one, query kept', async () => {
+      const res = await client.request('/items/12/?tab=reviews', { redirect: 'manual' });
+      assert.equal(res.status, 308);
+      assert.equal(res.headers.get('location'), '../12?tab=reviews');
+      const head = await client.request('/items/12/', { method: 'HEAD', redirect: 'manual' });
+      assert.equal(head.status, 308);
+      assert.equal(head.headers.get('location'), '../12');
+      const followed = await client.get('/items/12/?tab=reviews');
+      assert.equal(followed.status, 200);
+      assert.equal(textOf(followed.text, 'tab'), 'reviews');
     });
   });
 }

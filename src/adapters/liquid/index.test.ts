@@ -29,6 +29,10 @@ const templates: Record<string, string> = {
   'bind-empty.liquid': '<input {% bind %}>',
   // weft-model written by hand and arriving in a `| raw` value: neither is a binding.
   'form.liquid': '<input weft-model="count">{{ state.markup | raw }}<input {% bind "note" %}><p class="note">{{ state.note }}</p>',
+  // The storefront's product template, verbatim: `size` is a field here.
+  'size-error.liquid': '{% if errors.size %}<p class="error">{{ errors.size }}</p>{% endif %}',
+  'size-error-brackets.liquid': '{% if errors["size"] %}<p class="error">{{ errors["size"] }}</p>{% endif %}',
+  'errors-listed.liquid': '{% if errors == empty %}none{% else %}{% for e in errors %}[{{ e[0] }}={{ e[1] }}]{% endfor %}{% endif %}',
 };
 for (const [file, text] of Object.entries(templates)) writeFileSync(join(root, file), text);
 
@@ -89,6 +93,18 @@ describe('liquidRenderer', () => {
     assert.equal(raw, `<script>alert("x" & 'y')</script>`);
   });
 
+  it('escapes every kind of value as Liquid does: lists joined, nothing for nil, and the memory limit still counted', async () => {
+    const out = await renderer.engine.parseAndRender('{{ list }}|{{ n }}|{{ nothing }}|{{ missing }}|{{ text }}|{{ text | raw }}', {
+      list: ['<a>', '&'],
+      n: 5,
+      nothing: null,
+      text: `"q" & 'a' <b>`,
+    });
+    assert.equal(out, `&lt;a&gt;&amp;|5|||&quot;q&quot; &amp; &#39;a&#39; &lt;b&gt;|"q" & 'a' <b>`);
+    const small = liquidRenderer({ root, memoryLimit: 100 });
+    await assert.rejects(small.engine.parseAndRender('{{ text }}', { text: 'x'.repeat(200) }), /memory/i);
+  });
+
   it('resolves the .liquid extension', async () => {
     const c = instance({ count: 0, note: 'n' });
     assert.equal(await renderer.render('plain', c.templateContext()), 'n|n||liquid-counter-abc|liquid-counter');
@@ -101,6 +117,43 @@ describe('liquidRenderer', () => {
 
   it('refuses a missing template', async () => {
     await assert.rejects(Promise.resolve().then(() => renderer.render('missing.liquid', instance({ count: 0, note: '' }).templateContext())));
+  });
+
+  describe('errors', () => {
+    function withErrors(errors: Record<string, string>): LiquidCounter {
+      const c = instance({ count: 0, note: '' });
+      c.errors = errors;
+      return c;
+    }
+
+    it('renders nothing for errors.size while no field named size has an error, not a count of 0', async () => {
+      for (const file of ['size-error.liquid', 'size-error-brackets.liquid']) {
+        assert.equal(await renderer.render(file, withErrors({}).templateContext()), '', file);
+        assert.equal(await renderer.render(file, withErrors({ color: 'Pick a color' }).templateContext()), '', file);
+      }
+    });
+
+    it('renders the message of a field named size', async () => {
+      for (const file of ['size-error.liquid', 'size-error-brackets.liquid']) {
+        const out = await renderer.render(file, withErrors({ size: 'Pick a size' }).templateContext());
+        assert.equal(out, '<p class="error">Pick a size</p>', file);
+      }
+    });
+
+    it('lists only the real fields, and compares to empty as before', async () => {
+      assert.equal(await renderer.render('errors-listed.liquid', withErrors({}).templateContext()), 'none');
+      assert.equal(
+        await renderer.render('errors-listed.liquid', withErrors({ size: 'S?', note: 'N?' }).templateContext()),
+        '[size=S?][note=N?]',
+      );
+      assert.equal(await renderer.render('errors-listed.liquid', withErrors({ note: 'N?' }).templateContext()), '[note=N?]');
+    });
+
+    it("leaves the component's own errors untouched", async () => {
+      const c = withErrors({ note: 'N?' });
+      await renderer.render('size-error.liquid', c.templateContext());
+      assert.deepEqual(Object.getOwnPropertyNames(c.errors), ['note']);
+    });
   });
 
   describe('{% on %}', () => {
@@ -116,7 +169,7 @@ describe('liquidRenderer', () => {
       const c = instance({ count: 7, note: `a"b<c>` });
       const ctx = { ...c.templateContext(), ev: 'add' };
       const out = await renderer.render('on-variable.liquid', ctx);
-      assert.equal(out, `<button ${c.on('add', { by: 7 }).value}>x</button><button ${c.on('add', { by: 1, tag: `a"b<c>` }).value}>y</button>`);
+      assert.equal(out, `<button ${c.on('add', { by: 7 }).value}>x</button><button ${c.on('add', { by: 1, tag: `a"b<c>` } as never).value}>y</button>`);
     });
 
     it('throws for an event the component does not declare', async () => {
