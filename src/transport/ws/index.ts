@@ -12,7 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Weft } from '../../core/app.js';
-import type { ComponentContext, RequestInfo } from '../../core/component.js';
+import { type ComponentContext, type ContextLocals, fullContext, type RequestInfo } from '../../core/component.js';
 import { WeftError } from '../../core/errors.js';
 import { hostCheck } from '../../policy/allowed-hosts.js';
 import { clientResolver } from '../../policy/client-address.js';
@@ -101,7 +101,7 @@ export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): L
       ws.close(1011, 'internal error');
       return;
     }
-    const context: Omit<ComponentContext, 'kept'> = { request, locals };
+    const context: Omit<ComponentContext, 'kept'> = fullContext({ request, locals: locals as unknown as ContextLocals });
     const connection = new LiveConnection(weft, ws, context, limits);
     const tracked: Tracked = { connection, alive: true, lastMessage: Date.now() };
     sockets.set(ws, tracked);
