@@ -179,6 +179,8 @@ export function analyse(strings: readonly string[]): Plan {
   let tag = '';
   let tagIsEnd = false;
   let tagDynamic = false;
+  // How deep inside <svg> / <math> (foreign content) the reader is.
+  let foreign = 0;
   let attr = '';
   let attrDynamic = false;
   let rawEnd = '';
@@ -203,7 +205,10 @@ export function analyse(strings: readonly string[]): Plan {
     valueText = '';
   };
   const finishTag = () => {
-    if (!tagIsEnd && !tagDynamic && RAW_TEXT.has(tag)) {
+    if (tag === 'svg' || tag === 'math') foreign = Math.max(0, foreign + (tagIsEnd ? -1 : 1));
+    // Inside <svg> or <math>, a <title> or <textarea> holds markup like any element;
+    // <script> and <style> stay refused wherever they are.
+    if (!tagIsEnd && !tagDynamic && RAW_TEXT.has(tag) && (foreign === 0 || CODE_ELEMENTS.has(tag))) {
       state = State.RawText;
       rawEnd = `</${tag}`;
       rawIsCode = CODE_ELEMENTS.has(tag);

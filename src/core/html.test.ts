@@ -312,6 +312,12 @@ describe('html`` where a value would run as code', () => {
     assert.equal(html`<!-- ${'-->'} --><p>${'x'}</p>`.value, '<!-- --&gt; --><p>x</p>');
   });
 
+  it('reads <title> inside <svg> as markup, as the browser does', () => {
+    assert.equal(html`<svg><title><a href="${'javascript:x'}">x</a></title></svg>`.value, '<svg><title><a href="about:invalid#weft">x</a></title></svg>');
+    assert.equal(html`<svg></svg><title>${'<a href="javascript:x">'}</title>`.value, '<svg></svg><title>&lt;a href=&quot;javascript:x&quot;&gt;</title>');
+    assert.throws(() => html`<svg><script>${'x'}</script></svg>`, /<script>/);
+  });
+
   it('refuses hx-trigger values with a [filter]', () => {
     assert.throws(() => html`<div hx-trigger="${'click[alert(1)]'}"></div>`, /hx-trigger/);
     assert.equal(html`<div hx-trigger="every ${5}s"></div>`.value, '<div hx-trigger="every 5s"></div>');
