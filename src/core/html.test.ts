@@ -331,6 +331,13 @@ describe('html`` in tag and attribute names', () => {
     assert.equal(html`<p class="a"${raw(' id="b"')}>x</p>`.value, '<p class="a" id="b">x</p>');
   });
 
+  it('renders an empty string there as nothing, like false (the `cond ? x : \'\'` idiom)', () => {
+    const full = (n: number) => n >= 20;
+    assert.equal(html`<button class="add" ${full(3) ? html`disabled` : ''}>Add</button>`.value, '<button class="add" >Add</button>');
+    assert.equal(html`<button class="add" ${full(20) ? html`disabled` : ''}>Add</button>`.value, '<button class="add" disabled>Add</button>');
+    assert.equal(html`<script defer src="/a.js"${''}></script>`.value, '<script defer src="/a.js"></script>');
+  });
+
   it('refuses a string that is not one attribute name there', () => {
     assert.throws(() => html`<div ${'onclick=alert(1)'}>`, /not an attribute name/);
     assert.throws(() => html`<div ${'a b'}>`, /not an attribute name/);

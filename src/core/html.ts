@@ -92,21 +92,28 @@ const NEEDS_UNQUOTED_ESCAPE = /[&<>"'=`\t\n\f\r ]/;
 
 /** Escapes for an unquoted attribute value, where a space, `=`, a quote or a backtick would end it. */
 function escapeUnquoted(text: string): string {
-  if (!NEEDS_UNQUOTED_ESCAPE.test(text)) return text;
+  const first = text.search(NEEDS_UNQUOTED_ESCAPE);
+  if (first === -1) return text;
+  // Runs of safe characters are copied whole, as in escapeHtml.
   let out = '';
-  for (let i = 0; i < text.length; i++) {
+  let last = 0;
+  for (let i = first; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    let entity: string;
     switch (c) {
-      case 38: out += '&amp;'; break;
-      case 60: out += '&lt;'; break;
-      case 62: out += '&gt;'; break;
+      case 38: entity = '&amp;'; break;
+      case 60: entity = '&lt;'; break;
+      case 62: entity = '&gt;'; break;
       case 34: case 39: case 61: case 96: case 9: case 10: case 12: case 13: case 32:
-        out += `&#${c};`;
+        entity = `&#${c};`;
         break;
-      default: out += text[i];
+      default: continue;
     }
+    if (last !== i) out += text.slice(last, i);
+    out += entity;
+    last = i + 1;
   }
-  return out;
+  return out + text.slice(last);
 }
 
 function stringifyUnquoted(value: unknown): string {
@@ -170,9 +177,12 @@ function checkTrigger(value: unknown, attr: string): void {
 const ATTR_NAME = /^[A-Za-z_:@][A-Za-z0-9_.:@-]*$/;
 const TAG_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 
-/** Where whole attributes go: markup (`this.on()`, `attrs()`), or one bare attribute name. */
+/**
+ * Where whole attributes go: markup (`this.on()`, `attrs()`), one bare attribute
+ * name, or nothing (`false`, `null`, `undefined`, and `''` as in `${c ? x : ''}`).
+ */
 function attributeList(value: unknown): string {
-  if (value === null || value === undefined || typeof value === 'boolean') return '';
+  if (value === null || value === undefined || typeof value === 'boolean' || value === '') return '';
   if (value instanceof SafeHtml) return value.value;
   if (Array.isArray(value)) {
     let out = '';
