@@ -10,7 +10,7 @@ import { dispatch, type DispatchHost, type EventRequest, lookup } from './dispat
 import { WeftError } from './errors.js';
 import { SafeHtml } from './html.js';
 import { childDigest, digestOf, isStateful, type LifecycleHost, mountNew, type Rendered, renderInstance, setDigest } from './lifecycle.js';
-import { defaultRoots, redactMessage, redactStack } from './redact-paths.js';
+import { defaultRoots, redactError } from './redact-paths.js';
 import { notRegistered, Registry, registry as defaultRegistry } from './registry.js';
 import { DEFAULT_RENDER_LIMITS } from './render-record.js';
 import { placeholderRoot } from './root.js';
@@ -212,10 +212,8 @@ export class Weft implements DispatchHost, LifecycleHost {
     this.logger.error(`Weft: ${where} threw`, err);
     if (this.production) return new WeftError(500, code, `internal error in ${where}`);
     const e = err instanceof Error ? err : new Error(describe(err));
-    const roots = defaultRoots();
-    return new WeftError(500, code, `${where} threw: ${redactMessage(e.message, roots)}`, {
-      stack: e.stack === undefined ? undefined : redactStack(redactMessage(e.stack, roots), roots),
-    });
+    const { message, stack } = redactError(e, defaultRoots());
+    return new WeftError(500, code, `${where} threw: ${message}`, { stack });
   }
 
   #nameOf(type: ComponentClass): string {

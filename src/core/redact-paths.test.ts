@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redactMessage, redactStack } from './redact-paths.js';
+import { redactError, redactMessage, redactStack } from './redact-paths.js';
 
 const roots = { project: '/srv/shop', home: '/home/ada' };
 
@@ -47,5 +47,30 @@ describe('redactStack', () => {
     const start = performance.now();
     redactStack(`${'/'.repeat(500_000)} ${'a/'.repeat(250_000)}`, roots);
     assert.ok(performance.now() - start < 500);
+  });
+});
+
+describe('redactError', () => {
+  it('treats the stack\'s copy of the message like the message, and searches only the frames for paths', () => {
+    const error = new Error('bad input /srv/shop/x and /etc/y');
+    error.stack = [`Error: ${error.message}`, '    at run (/srv/shop/src/a.ts:1:2)', '    at load (/usr/lib/node/loader.mjs:3:4)'].join('\n');
+    assert.deepEqual(redactError(error, roots), {
+      message: 'bad input x and /etc/y',
+      stack: ['Error: bad input x and /etc/y', '    at run (src/a.ts:1:2)', '    at load (…/loader.mjs:3:4)'].join('\n'),
+    });
+  });
+
+  it('searches the whole stack when it does not start with the message', () => {
+    const error = new Error('kaboom');
+    error.stack = 'Custom trace\n    at /usr/lib/x.js:1:1';
+    assert.equal(redactError(error, roots).stack, 'Custom trace\n    at …/x.js:1:1');
+  });
+
+  it('reads a message of a million slashes once, not as a million paths', () => {
+    const error = new Error(`not a value: ${'/ '.repeat(500_000)}`);
+    const start = performance.now();
+    const { stack } = redactError(error, roots);
+    assert.ok(performance.now() - start < 200);
+    assert.ok(stack?.startsWith(`Error: ${error.message}`));
   });
 });

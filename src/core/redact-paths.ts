@@ -39,9 +39,14 @@ export function redactMessage(text: string, roots: PathRoots): string {
   return out;
 }
 
-function isAbsolute(token: string): boolean {
-  return token.startsWith('/') || token.startsWith('file://') || /^[A-Za-z]:[\\/]/.test(token);
-}
+/**
+ * An absolute path (`/…`, `file://…`, `C:\…` or `C:/…`) that starts a token: at the
+ * start or after white space, a parenthesis or a quote, the characters that
+ * surround a path in a stack frame. It runs to the token's end. A thrown message
+ * may quote request text, so this reads it in one pass: the lookbehind looks at
+ * one character, and the path's rest is taken whole, never given back.
+ */
+const ABSOLUTE_PATH = /(?<![^\s()'"])(?:\/|file:\/\/|[A-Za-z]:[\\/])[^\s()'"]*/g;
 
 /**
  * A stack with every file path shown relative to the project, or, for a file
@@ -51,15 +56,31 @@ function isAbsolute(token: string): boolean {
 export function redactStack(stack: string, roots: PathRoots): string {
   const projectUrl = pathToFileURL(roots.project).href + '/';
   const projectDir = roots.project + sep;
-  // Split on the characters that surround a path in a stack frame; keep them.
-  return stack
-    .split(/([\s()'"])/)
-    .map((token) => {
-      if (!isAbsolute(token)) return token;
-      if (token.startsWith(projectUrl)) return token.slice(projectUrl.length);
-      if (token.startsWith(projectDir)) return token.slice(projectDir.length);
-      const last = Math.max(token.lastIndexOf('/'), token.lastIndexOf('\\'));
-      return `…/${token.slice(last + 1)}`;
-    })
-    .join('');
+  // Only the paths are touched: text between them is copied as it is.
+  return stack.replace(ABSOLUTE_PATH, (token) => {
+    if (token.startsWith(projectUrl)) return token.slice(projectUrl.length);
+    if (token.startsWith(projectDir)) return token.slice(projectDir.length);
+    const last = Math.max(token.lastIndexOf('/'), token.lastIndexOf('\\'));
+    return `…/${token.slice(last + 1)}`;
+  });
+}
+
+/**
+ * An error's message and stack as a browser may see them in development. The
+ * stack starts with the error's own text (`Error: <message>`), and a message may
+ * quote request text of any length, full of slashes: that part is treated like
+ * the message, and only the frames after it are searched for paths.
+ */
+export function redactError(error: Error, roots: PathRoots): { message: string; stack: string | undefined } {
+  const message = redactMessage(error.message, roots);
+  const { stack } = error;
+  if (stack === undefined) return { message, stack: undefined };
+  let head = 0;
+  try {
+    const text = `${String(error.name)}: ${error.message}`;
+    if (stack.startsWith(text)) head = text.length;
+  } catch {
+    // A name whose String() throws: search the whole stack.
+  }
+  return { message, stack: redactMessage(stack.slice(0, head), roots) + redactStack(redactMessage(stack.slice(head), roots), roots) };
 }
