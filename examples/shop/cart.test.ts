@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createWeft, Registry } from 'weft';
 import { mountComponent, isWeftError } from 'weft/testing';
-import { Cart } from './cart.js';
+import { Cart, MAX_QTY } from './cart.js';
 import { openCatalog } from './catalog.js';
 
 function mountCart() {
@@ -135,6 +135,29 @@ describe('Cart', () => {
     await assert.rejects(cart.fire('addItem', { productId: '1', size: 'M' } as unknown as { productId: number; size: string }), isWeftError(422, 'invalid_payload'));
     await assert.rejects(cart.fire('setQty', { productId: 1, size: 'M', qty: 100 }), isWeftError(422, 'invalid_payload'));
     assert.deepEqual(cart.state.items, []);
+  });
+
+  it('refuses a size the product does not come in', async () => {
+    const cart = await mountCart();
+    const out = await cart.fire('addItem', { productId: 42, size: 'XL' });
+    assert.equal(cart.errors.cart, 'Merino Scarf does not come in size XL.');
+    assert.match(out, /<p class="error">Merino Scarf does not come in size XL\.<\/p>/);
+    assert.deepEqual(cart.state.items, []);
+    await cart.fire('addItem', { productId: 2, size: 'S' });
+    assert.deepEqual(cart.state.items, []);
+    assert.equal(cart.state.total, '0.00');
+  });
+
+  it('addItem never takes a quantity past the cap setQty keeps to', async () => {
+    const cart = await mountCart();
+    await cart.fire('addItem', { productId: 42, size: 'M' });
+    await cart.fire('setQty', { productId: 42, size: 'M', qty: MAX_QTY });
+    const out = await cart.fire('addItem', { productId: 42, size: 'M' });
+    assert.equal(cart.state.items[0]?.qty, MAX_QTY);
+    assert.equal(cart.errors.cart, `At most ${MAX_QTY} of one item.`);
+    assert.equal(cart.state.total, '2969.01');
+    // The "+" at the cap is disabled and would ask for no more than the cap.
+    assert.match(out, /<button type="button" disabled hx-post="\/components\/cart\/" hx-vals="[^"]*&quot;qty&quot;:99/);
   });
 
   it('does not expose recalculateTotal as an event', async () => {

@@ -1,11 +1,15 @@
 /**
  * The storefront's cart: items and a total in server state, quantities and
  * removal as events. The product catalog comes from `context.locals.catalog`.
+ *
+ * Payload schemas check shapes; the handlers check what only the catalog knows
+ * (the product exists, in that size) and keep every quantity within MAX_QTY,
+ * whichever event changes it.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import * as v from 'valibot';
 import { Component, html } from 'weft';
-import { findProduct, fromCents, toCents } from './catalog.js';
+import { findProduct, fromCents, sizesOf, toCents } from './catalog.js';
 
 export interface CartItem {
   productId: number;
@@ -28,6 +32,9 @@ export function cartGroup(user: string): string {
   return `cart-${user}`;
 }
 
+/** The most of one item a cart holds. */
+export const MAX_QTY = 99;
+
 const itemKey = v.object({ productId: v.pipe(v.number(), v.integer()), size: v.pipe(v.string(), v.maxLength(8)) });
 
 /** Buttons the example page shows; the storefront adds items from the product component. */
@@ -41,7 +48,7 @@ export class Cart extends Component<CartState> {
   static override events = {
     addItem: itemKey,
     removeItem: itemKey,
-    setQty: v.object({ ...itemKey.entries, qty: v.pipe(v.number(), v.integer(), v.maxValue(99)) }),
+    setQty: v.object({ ...itemKey.entries, qty: v.pipe(v.number(), v.integer(), v.maxValue(MAX_QTY)) }),
     quickAdd: itemKey,
   };
   static override locked = ['user', 'total'];
@@ -70,11 +77,20 @@ export class Cart extends Component<CartState> {
   addItem({ productId, size }: { productId: number; size: string }): void {
     const existing = this.state.items.find((i) => i.productId === productId && i.size === size);
     if (existing) {
+      if (existing.qty >= MAX_QTY) {
+        this.errors.cart = `At most ${MAX_QTY} of one item.`;
+        return;
+      }
       existing.qty += 1;
     } else {
-      const product = findProduct(this.context.locals.catalog as DatabaseSync, productId);
+      const catalog = this.context.locals.catalog as DatabaseSync;
+      const product = findProduct(catalog, productId);
       if (!product) {
         this.errors.cart = `There is no product ${productId}.`;
+        return;
+      }
+      if (!sizesOf(catalog, productId).some((s) => s.size === size)) {
+        this.errors.cart = `${product.name} does not come in size ${size}.`;
         return;
       }
       this.state.items.push({ productId, name: product.name, size, price: product.price, qty: 1, imageUrl: product.thumbnail });
@@ -102,7 +118,7 @@ ${this.errors.cart && html`<p class="error">${this.errors.cart}</p>`}
 ${items.length === 0 ? html`<p class="empty">Your cart is empty.</p>` : ''}
 <ul class="items">${items.map(
       (i) => html`<li>${i.name} (${i.size}) × ${i.qty} — $${i.price}
-  <button type="button" ${this.on('setQty', { productId: i.productId, size: i.size, qty: i.qty + 1 })}>+</button>
+  <button type="button" ${i.qty >= MAX_QTY && 'disabled'} ${this.on('setQty', { productId: i.productId, size: i.size, qty: Math.min(i.qty + 1, MAX_QTY) })}>+</button>
   <button type="button" ${this.on('removeItem', { productId: i.productId, size: i.size })}>Remove</button></li>`,
     )}</ul>
 <p class="total">Total: $${total}</p>

@@ -40,6 +40,20 @@ describe('Signup', () => {
     assert.deepEqual(form.state, { name: '', email: '', plan: '', welcome: null });
   });
 
+  it('refuses a payload a form cannot send (422) before the handler runs, keeping its state', async () => {
+    const form = await mountComponent(Signup);
+    for (const payload of [{ name: { toString: 1 } }, { email: ['a@b.c'] }, { plan: 1 }, { name: 'x'.repeat(201) }]) {
+      await assert.rejects(form.fire('submit', payload as never), isWeftError(422, 'invalid_payload'));
+    }
+    assert.deepEqual(form.state, { name: '', email: '', plan: '', welcome: null });
+  });
+
+  it('shows the messages when a field is missing altogether', async () => {
+    const form = await mountComponent(Signup);
+    await form.fire('submit', {});
+    assert.deepEqual(Object.keys(form.errors).sort(), ['email', 'name', 'plan']);
+  });
+
   it('never takes state from the browser', async () => {
     const form = await mountComponent(Signup);
     await assert.rejects(form.fire('submit', {}, { updates: { welcome: 'hi' } }), isWeftError(400, 'locked_field'));

@@ -1,11 +1,22 @@
 /**
- * A form with field errors: the payload is checked in the handler with
+ * A form with field errors. The event's schema only checks the payload's shape
+ * (strings, of sane length), so anything a form cannot send is refused with 422
+ * before the handler runs; the handler then checks the content with
  * `validated()`, so a mistake re-renders the form with a message beside the field
  * (and what the user typed still in place) instead of answering 422.
  */
 import { Component, html } from 'weft';
 import { z } from 'zod';
 
+/** What the form sends: text fields (a radio group sends nothing until one is picked). */
+const SignupFields = z.object({
+  name: z.string().max(200).optional(),
+  email: z.string().max(320).optional(),
+  plan: z.string().max(20).optional(),
+});
+type SignupFields = z.infer<typeof SignupFields>;
+
+/** What a valid sign-up is. */
 const SignupForm = z.object({
   name: z.string().trim().min(1, 'Tell us your name.'),
   email: z.string().trim().email('That does not look like an email address.'),
@@ -22,17 +33,17 @@ export interface SignupState {
 }
 
 export class Signup extends Component<SignupState> {
-  static override events = { submit: true, reset: true };
+  static override events = { submit: SignupFields, reset: true };
   static override locked = ['name', 'email', 'plan', 'welcome'];
 
   mount(): SignupState {
     return { name: '', email: '', plan: '', welcome: null };
   }
 
-  async submit(payload: Record<string, unknown>): Promise<void> {
-    this.state.name = String(payload.name ?? '');
-    this.state.email = String(payload.email ?? '');
-    this.state.plan = String(payload.plan ?? '');
+  async submit(payload: SignupFields): Promise<void> {
+    this.state.name = payload.name ?? '';
+    this.state.email = payload.email ?? '';
+    this.state.plan = payload.plan ?? '';
     const form = await this.validated(SignupForm, payload);
     if (!form) return;
     this.state.welcome = `Welcome, ${form.name}! A ${form.plan} account is on its way to ${form.email}.`;

@@ -548,3 +548,37 @@ describe('createWeft', () => {
     });
   });
 });
+
+describe('userError', () => {
+  function devApp(errors: unknown[][]): Weft {
+    return createWeft({ registry: registry(), secret: SECRET, mode: 'development', logger: { error: (...a: unknown[]) => errors.push(a), warn: () => {} } });
+  }
+
+  it('sends no absolute path to the browser in development, and logs the whole error', async () => {
+    const { homedir } = await import('node:os');
+    const logged: unknown[][] = [];
+    const cwd = process.cwd();
+    const home = homedir();
+    const thrown = new Error(`ENOENT: open '${cwd}/data/x.json' (from ${home}/.apprc)`);
+    const err = devApp(logged).userError(thrown, 'handler_error', 'cart.addItem()');
+    const body = JSON.stringify(err.toJSON());
+    assert.equal(err.status, 500);
+    assert.ok(!body.includes(cwd), body);
+    assert.ok(home.length < 2 || !body.includes(home), body);
+    assert.ok(!body.includes('file://'), body);
+    // No path that starts at the root of the file system, in the message or in any frame.
+    assert.doesNotMatch(body, /(^|[\s('"])\/[\w.-]+\//, body);
+    assert.match(err.message, /cart\.addItem\(\) threw: ENOENT: open 'data\/x\.json' \(from ~\/\.apprc\)/);
+    // The stack is still useful: it names this file, relative to the project.
+    assert.match(String(err.details?.stack), /\(src\/core\/app\.test\.ts:\d+:\d+\)/);
+    assert.equal(logged[0]?.[1], thrown, 'the log gets the error itself, stack and all');
+    assert.ok(String((logged[0]?.[1] as Error).stack).includes(cwd));
+  });
+
+  it('turns a thrown value whose String() throws into a 500, not a crash', () => {
+    const err = devApp([]).userError({ toString: 1 }, 'handler_error', 'x.y()');
+    assert.equal(err.status, 500);
+    assert.equal(err.code, 'handler_error');
+    assert.match(err.message, /x\.y\(\) threw: a thrown object/);
+  });
+});

@@ -10,6 +10,7 @@ import { dispatch, type DispatchHost, type EventRequest, lookup } from './dispat
 import { WeftError } from './errors.js';
 import { SafeHtml } from './html.js';
 import { childDigest, digestOf, isStateful, type LifecycleHost, mountNew, type Rendered, renderInstance, setDigest } from './lifecycle.js';
+import { defaultRoots, redactError } from './redact-paths.js';
 import { notRegistered, Registry, registry as defaultRegistry } from './registry.js';
 import { DEFAULT_RENDER_LIMITS } from './render-record.js';
 import { placeholderRoot } from './root.js';
@@ -157,6 +158,15 @@ function resolveSecrets(options: WeftOptions, production: boolean, logger: Pick<
   return secrets;
 }
 
+/** A thrown value that is not an Error, as text; `String()` itself may throw (`{ toString: 1 }`). */
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return `a thrown ${typeof value}`;
+  }
+}
+
 function compileRoute(pattern: string): { matcher: RegExp; keys: string[] } {
   const keys: string[] = [];
   const source = pattern
@@ -219,10 +229,12 @@ export class Weft implements DispatchHost, LifecycleHost {
 
   userError(err: unknown, code: 'handler_error' | 'render_error', where: string): WeftError {
     if (err instanceof WeftError) return err;
+    // The log gets the whole error; the browser, in development, a copy without the machine's paths.
     this.logger.error(`Weft: ${where} threw`, err);
     if (this.production) return new WeftError(500, code, `internal error in ${where}`);
-    const e = err instanceof Error ? err : new Error(String(err));
-    return new WeftError(500, code, `${where} threw: ${e.message}`, { stack: e.stack });
+    const e = err instanceof Error ? err : new Error(describe(err));
+    const { message, stack } = redactError(e, defaultRoots());
+    return new WeftError(500, code, `${where} threw: ${message}`, { stack });
   }
 
   #nameOf(type: ComponentClass): string {

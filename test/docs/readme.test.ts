@@ -29,6 +29,22 @@ describe('README tutorial', () => {
     assert.ok(readme.includes('```ts\n' + file('server.ts') + '```'), 'server.ts differs from the README');
   });
 
+  it('says plainly in its Security section what the state blob is and is not', () => {
+    const section = readme.split('\n## Security\n')[1]?.split('\n## ')[0]?.replace(/\s+/g, ' ');
+    assert.ok(section, 'no "## Security" section');
+    for (const point of [/signed, not encrypted/, /can read it/, /secrets out of state/, /accepted until it expires/, /roll a component back/, /not tied to a user or session/, /re-check/, /stock, prices, permissions/]) {
+      assert.match(section, point);
+    }
+  });
+
+  it('has the same in docs/protocol.md, section 2', () => {
+    const protocol = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+    const section2 = (protocol.split('\n## 2. State blob\n')[1]?.split('\n## 3.')[0] ?? '').replace(/\s+/g, ' ');
+    for (const point of [/Signed, not encrypted/, /Keep secrets out of state/, /accepted until it expires/, /roll it back/, /not tied to a user or session/, /re-checks/]) {
+      assert.match(section2, point);
+    }
+  });
+
   it('names the run and test commands', () => {
     for (const command of ['npm install', 'npm start', 'npm test']) assert.ok(readme.includes(command), command);
   });

@@ -379,6 +379,10 @@ for (const host of [...hosts, ...hostVariants]) {
           assert.match(body.error as string, /hunter2/);
           assert.equal(typeof body.stack, 'string');
           assert.match(body.stack as string, /Error: database password/);
+          // The frames are there, but no path of the server's machine.
+          assert.match(body.stack as string, /\(test\/integration\/[\w.]+:\d+:\d+\)/);
+          assert.ok(!res.text.includes(process.cwd()), 'the project path was sent to the browser');
+          assert.doesNotMatch(res.text, /(^|[\s('"])\/[\w.-]+\//, 'an absolute path was sent to the browser');
           assert.ok(logged.some((args) => args.some((a) => a instanceof Error && a.message === SECRET_MESSAGE)), 'not logged');
           const ok = await devClient.fire('counter', await freshBlob(dev), 'increment');
           assert.equal(ok.status, 200);

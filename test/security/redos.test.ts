@@ -91,6 +91,20 @@ class Echo extends Component<{ note: string }> {
   }
 }
 
+/** A handler that fails with the browser's text in its message, as `JSON.parse` or a validator would. */
+class Thrower extends Component<{ n: number }> {
+  static override events = { fail: true };
+  mount() {
+    return { n: 0 };
+  }
+  fail({ text }: { text?: unknown }): void {
+    throw new Error(`cannot use ${String(text)}`);
+  }
+  override render() {
+    return html`<p>${this.state.n}</p>`;
+  }
+}
+
 class Page extends Component<Record<string, never>, Record<string, string>> {
   mount() {
     return {};
@@ -149,10 +163,11 @@ registry.register('echo', Echo);
 registry.register('page', Page);
 registry.register('row', Row);
 registry.register('keyed', Keyed);
+registry.register('thrower', Thrower);
 registry.register('liquid-echo', LiquidEcho);
 registry.register('liquid-echo-raw', LiquidEchoRaw);
 
-function app(options: { maxStateBytes?: number; maxResponseBytes?: number; allowedHosts?: string[] } = {}): Weft {
+function app(options: { maxStateBytes?: number; maxResponseBytes?: number; allowedHosts?: string[]; mode?: 'development' } = {}): Weft {
   return createWeft({ registry, secret: SECRET, mode: 'production', allowedHosts: ['*'], logger: { error() {}, warn() {} }, ...options })
     .view('/contacts/:id', Page)
     .view('/a/:x/b/:y', Page)
@@ -168,6 +183,8 @@ const weft = app();
 const roomy = app({ maxStateBytes: 4 * MAX, maxResponseBytes: 8 * MAX });
 const handle = createHttpHandler(weft);
 const handleRoomy = createHttpHandler(roomy);
+/** Development mode sends a failing handler's message and stack, with the machine's paths taken out. */
+const handleDev = createHttpHandler(app({ mode: 'development' }));
 
 function blobFor(w: Weft, name: string, state: object, bound: string[]): string {
   return w.codec.encode(name, `${name}-AAAAAAAA`, state, {}, Date.now(), { bound });
@@ -176,6 +193,7 @@ const counterBlob = blobFor(weft, 'counter', { count: 1, ids: [1], note: '' }, [
 const echoBlob = blobFor(weft, 'echo', { note: '' }, ['note']);
 const liquidBlob = blobFor(weft, 'liquid-echo', { n: 0 }, []);
 const liquidRawBlob = blobFor(weft, 'liquid-echo-raw', { n: 0 }, []);
+const throwerBlob = blobFor(weft, 'thrower', { n: 0 }, []);
 
 // ---------------------------------------------------------------------------
 // Harness
@@ -500,6 +518,40 @@ describe('ReDoS: every request-controlled regex answers 1 MiB of worst-case text
       direct('attribute names', name, make, (text) => assert.throws(() => attrs({ [text]: 'x' }), TypeError));
     }
     direct('attribute names', 'a long valid name', (n) => fill('a', n), (text) => assert.ok(attrs({ [text]: 'x' }).value.startsWith('aaa')));
+    for (const [name, make] of [
+      ['letters then a bang', (n: number) => `${fill('a', n)}!`],
+      ['a letter, dashes, a space', (n: number) => `h${fill('-', n)} `],
+    ] as const) {
+      direct('tag names', name, make, (text) => assert.throws(() => html`<h${text}>x</h1>`, /not a tag name/));
+    }
+    for (const [name, make] of [
+      ['letters then a space', (n: number) => `${fill('a', n)} `],
+      ['characters that end an unquoted value', (n: number) => fill('= "\'`', n)],
+    ] as const) {
+      direct('unquoted attribute values', name, make, (text) => assert.ok(html`<p title=${text}>x</p>`.value.length > text.length));
+    }
+    for (const [name, make] of [
+      ['a scheme hidden by tabs', (n: number) => `java${fill('\t', n)}script:x`],
+      ['entities then a colon', (n: number) => `${fill('&#0000106;', n)}:`],
+      ['a list of candidate URLs', (n: number) => fill('x.png 1x, ', n)],
+    ] as const) {
+      direct('URL attributes', name, make, (text) => assert.ok(html`<img src="${text}" srcset="${text}">`.value.length > 0));
+    }
+  });
+
+  describe('error stacks in development', () => {
+    for (const [name, make] of [
+      ['white space', (n: number) => fill(' ', n)],
+      ['parentheses and quotes', (n: number) => fill(`()'"`, n)],
+      ['drive letters and slashes', (n: number) => fill('C:\\/ ', n)],
+      ['many short paths', (n: number) => fill('/ ', n)],
+      ['one long absolute path', (n: number) => `/${fill('a/', n)}`],
+    ] as const) {
+      viaEvent('error stacks in development', name, 'thrower', (n) => ({ event: 'fail', state: throwerBlob, payload: { text: make(n) } }), {
+        status: 500,
+        code: 'handler_error',
+      }, handleDev);
+    }
   });
 
   describe('child keys', () => {

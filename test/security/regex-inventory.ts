@@ -44,6 +44,15 @@ export const REGEX_INVENTORY: readonly RegexEntry[] = [
   // Rendering (src/core)
   { file: 'src/core/html.ts', regex: '/[&<>"\']/', covered: 'escaped text' },
   { file: 'src/core/html.ts', regex: '/^[A-Za-z_:@][A-Za-z0-9_.:@-]*$/', covered: 'attribute names' },
+  { file: 'src/core/html.ts', regex: '/^[A-Za-z][A-Za-z0-9-]*$/', covered: 'tag names' },
+  { file: 'src/core/html.ts', regex: "/[&<>\"'=`\\t\\n\\f\\r ]/", covered: 'unquoted attribute values' },
+
+  // Errors shown in development (src/core/redact-paths.ts): a thrown message may quote request text.
+  {
+    file: 'src/core/redact-paths.ts',
+    regex: "/(?<![^\\s()'\"])(?:\\/|file:\\/\\/|[A-Za-z]:[\\\\/])[^\\s()'\"]*/g",
+    covered: 'error stacks in development',
+  },
 
   // Views (src/core/app.ts)
   { file: 'src/core/app.ts', regex: 'new RegExp(`^${source}$`)', covered: 'view routes' },
