@@ -4,6 +4,7 @@
  * that are not what the event's schema describes (objects with a `toString`,
  * lists, huge numbers) must be refused before any handler sees them.
  */
+import type { IncomingMessage } from 'node:http';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +14,10 @@ import { serve } from 'weft/node';
 import { TestClient } from 'weft/testing';
 import { createExampleApp } from './app.js';
 
-const { weft, locals } = createExampleApp({ secret: 'hostile-examples-secret-0123456789abcdef', mode: 'development' });
+const app = createExampleApp({ secret: 'hostile-examples-secret-0123456789abcdef', mode: 'development' });
+const { weft } = app;
+/** What a request without cookies gets: the shared databases and the guest shopper. */
+const locals = app.locals({ headers: {} } as IncomingMessage);
 
 /** Params a component needs to mount (the rest mount with none). */
 const PARAMS: Record<string, object> = { product: { productId: 1 }, 'contact-rows': { page: 1 } };
@@ -119,7 +123,7 @@ describe('examples under hostile payloads', () => {
 describe('examples over HTTP', () => {
   let client: TestClient;
   before(async () => {
-    const server = await serve(weft, { port: 0, hostname: '127.0.0.1', locals: () => locals });
+    const server = await serve(weft, { port: 0, hostname: '127.0.0.1', locals: app.locals });
     const { port } = server.address() as AddressInfo;
     client = new TestClient(`http://127.0.0.1:${port}`, () => new Promise((resolve) => {
       server.closeAllConnections();

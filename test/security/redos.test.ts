@@ -37,6 +37,10 @@ import { isDeclaredEvent } from '../../src/core/component.js';
 import { applyUpdates } from '../../src/core/updates.js';
 import { hostName } from '../../src/policy/allowed-hosts.js';
 import { parseContentType, parseEventBody } from '../../src/transport/http.js';
+import { isSeq } from '../../src/backplane/compare.js';
+import { parseClientFrame } from '../../src/protocol/frames.js';
+import { sseMessage } from '../../src/transport/sse.js';
+import { createLiveServer } from '../../src/transport/ws/index.js';
 import { REGEX_INVENTORY } from './regex-inventory.js';
 
 /** The default `maxBodyBytes`: the most text one request can bring. */
@@ -618,6 +622,43 @@ describe('ReDoS: every request-controlled regex answers 1 MiB of worst-case text
         const url = toHttpRequest(fakeNode(host), '127.0.0.1', {}).url;
         if (expected) assert.equal(url.hostname, expected);
       });
+    }
+  });
+
+  describe('live frames, message ids and streams', () => {
+    for (const [name, make] of [
+      ['digits then a dash run', (n: number) => `${fill('1', n)}-${fill('-', 8)}`],
+      ['dash-separated digits then a letter', (n: number) => `${fill('12-', n)}x`],
+      ['a long id that is valid in shape', (n: number) => `1-${fill('0', n)}`],
+    ] as const) {
+      direct('message ids (Last-Event-ID, stream ids)', name, make, (text) => assert.equal(isSeq(text), false));
+    }
+    for (const [name, make] of [
+      ['a long root id', (n: number) => fill('a', n)],
+      ['id characters then a space', (n: number) => `${fill('a-', n)} `],
+    ] as const) {
+      direct('live frames', `${name} in a join`, (n) => JSON.stringify({ t: 'join', id: make(n - 64), name: 'x', state: 's' }), (text) =>
+        assert.throws(() => parseClientFrame(text, 32, 10), refused(400, 'bad_request')),
+      );
+      direct('live frames', `${name} in an event`, (n) => JSON.stringify({ t: 'event', id: make(n - 64), event: 'x' }), (text) =>
+        assert.throws(() => parseClientFrame(text, 32, 10), refused(400, 'bad_request')),
+      );
+    }
+    for (const [name, make] of [
+      ['carriage returns', (n: number) => fill('\r', n)],
+      ['line ends of every kind', (n: number) => fill('\r\n\r', n)],
+      ['text without a line end', (n: number) => fill('a', n)],
+    ] as const) {
+      direct('stream messages', name, make, (text) => sseMessage('1-0', 'notification', text));
+    }
+    const upgrade = (host: string) =>
+      ({ url: '/elsewhere/', headers: { host }, socket: {} }) as unknown as IncomingMessage;
+    const live = createLiveServer(createWeft({ registry: new Registry(), secret: SECRET, logger: { error() {}, warn() {} } }));
+    for (const [name, make] of [
+      ['letters then a slash', (n: number) => `${fill('a', n)}/`],
+      ['brackets then an at', (n: number) => `${fill('[', n)}@`],
+    ] as const) {
+      direct('websocket upgrade host', name, make, (host) => assert.equal(live.handleUpgrade(upgrade(host), {} as never, Buffer.alloc(0)), false));
     }
   });
 

@@ -83,4 +83,18 @@ export const REGEX_INVENTORY: readonly RegexEntry[] = [
   { file: 'src/testing/index.ts', regex: '/--/g', covered: 'not request-controlled: test helper, strips a template name the test passed' },
   { file: 'src/testing/index.ts', regex: '/\\sweft-state="([^"]*)"/', covered: "not request-controlled: test helper, reads the blob from the app's own response" },
   { file: 'src/testing/index.ts', regex: '/\\/$/', covered: 'not request-controlled: test helper, trims the base URL the test passed' },
+
+  // Live components: backplane ids, WebSocket frames and upgrades, SSE
+  { file: 'src/backplane/compare.ts', regex: '/^(?:0|[1-9]\\d{0,19})-(?:0|[1-9]\\d{0,19})$/', covered: 'message ids (Last-Event-ID, stream ids)' },
+  { file: 'src/protocol/frames.ts', regex: '/^[A-Za-z0-9_-]{1,200}$/', covered: 'live frames' },
+  { file: 'src/transport/ws/index.ts', regex: '/^[A-Za-z0-9.:[\\]-]+$/', covered: 'websocket upgrade host' },
+  { file: 'src/transport/sse.ts', regex: '/\\r\\n|\\r|\\n/g', covered: 'stream messages' },
+  { file: 'src/core/live.ts', regex: '/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/', covered: "not request-controlled: checks the group names the app's own code passes to groups() and broadcast()" },
+  { file: 'src/adapters/redis/index.ts', regex: '/no such key/i', covered: "not request-controlled: reads Redis' own error messages" },
+  { file: 'src/backplane/conformance.ts', regex: '/closed/', covered: 'not request-controlled: a test suite for backplane engines' },
+  { file: 'src/backplane/conformance.ts', regex: '/closed/', covered: 'not request-controlled: a test suite for backplane engines' },
+  { file: 'src/testing/live.ts', regex: '/<[a-z][a-z0-9-]*\\s+id="([^"]+)"\\s+weft="([^"]+)"\\s+weft-state="([^"]+)"/g', covered: "not request-controlled: a test helper reading the app's own renders" },
+  { file: 'src/testing/live.ts', regex: '/&amp;/g', covered: "not request-controlled: a test helper reading the app's own renders" },
+  { file: 'src/testing/live.ts', regex: '/^ws/', covered: 'not request-controlled: a test helper turning its own ws:// URL into an origin' },
+  { file: 'src/testing/live.ts', regex: '/(\\/\\/[^/]+).*/', covered: 'not request-controlled: a test helper turning its own ws:// URL into an origin' },
 ];
