@@ -63,10 +63,11 @@ export class Cart extends Component<CartState> {
   }
 
   /**
-   * The example's own add buttons tell every cart of the shopper, this one
-   * included, through the group, like the product's "Add to cart" does.
+   * The example's own add buttons: this cart adds the item, and the shopper's
+   * other carts (their other tabs) are told through the group.
    */
   async quickAdd(item: { productId: number; size: string }): Promise<void> {
+    this.addItem(item);
     await this.broadcast(cartGroup(this.state.user), 'addItem', item);
   }
 

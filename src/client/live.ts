@@ -127,7 +127,10 @@ function respond(xhr: XMLHttpRequest, status: number, body: string): void {
   fake('responseURL', '');
   xhr.getResponseHeader = (name: string) => (name.toLowerCase() === 'content-type' ? (status === 200 ? 'text/html' : 'application/json') : null);
   xhr.getAllResponseHeaders = () => '';
-  (xhr.onload as (() => void) | null)?.();
+  // As a real request ends: 'load' runs htmx's onload, 'loadend' lets whoever
+  // waits for the end (the client's per-root order) go on.
+  xhr.dispatchEvent(new ProgressEvent('load'));
+  xhr.dispatchEvent(new ProgressEvent('loadend'));
 }
 
 function onFrame(frame: Frame): void {

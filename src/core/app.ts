@@ -276,10 +276,11 @@ export class Weft implements DispatchHost, LifecycleHost {
    * process sharing the backplane: each handles it like an event from its own
    * browser and its new render is pushed to its page. Call it from a handler, a
    * route, a timer or a job. Resolves once the message is published.
+   * `except` names a root (its id) to skip: the one that sent it, say.
    */
-  async broadcast(group: string, event: string, payload: Record<string, unknown> = {}): Promise<void> {
+  async broadcast(group: string, event: string, payload: Record<string, unknown> = {}, options: { except?: string } = {}): Promise<void> {
     checkGroup(group, 'broadcast()');
-    await this.backplane.publish(groupTopic(group), encodeGroupMessage({ event, payload }));
+    await this.backplane.publish(groupTopic(group), encodeGroupMessage({ event, payload, origin: options.except }));
   }
 
   /** Pushes a fresh render to every live component in `group`, without an event. */

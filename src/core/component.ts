@@ -108,7 +108,7 @@ export interface ComponentRuntime {
   /** Mounts and renders `type` as a child of `parent` with the element id `id`. */
   renderChild(parent: Component<object, object>, type: ComponentClass, params: object, id: string): Promise<SafeHtml>;
   /** Delivers `event` to every live component in `group`, in every process sharing the backplane. */
-  broadcast?(group: string, event: string, payload: Record<string, unknown>): Promise<void>;
+  broadcast?(group: string, event: string, payload: Record<string, unknown>, options?: { except?: string }): Promise<void>;
   /** Caps on one render (`maxChildren`, `maxResponseBytes`); the defaults when absent. */
   readonly limits?: RenderLimits;
 }
@@ -451,14 +451,22 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
   }
 
   /**
-   * Delivers `event` with `payload` to every live component in `group` (in this
-   * process and every process sharing the backplane). Each member handles it as
-   * if its browser had sent it — declared events only, payload validated — and
-   * its new render is pushed to its page.
+   * Delivers `event` with `payload` to every other live component in `group` (in
+   * this process and every process sharing the backplane). Each member handles it
+   * as if its browser had sent it — declared events only, payload validated — and
+   * its new render is pushed to its page. This instance is skipped, like
+   * Phoenix's `broadcast_from`: it is answering its own event already, so a
+   * handler that should change it too calls the handler itself:
+   *
+   * @example
+   * async quickAdd(item: Item) {
+   *   this.addItem(item);
+   *   await this.broadcast(`cart-${this.state.user}`, 'addItem', item);
+   * }
    */
   async broadcast(group: string, event: string, payload: Record<string, unknown> = {}): Promise<void> {
     if (!this.#runtime?.broadcast) throw new Error(`component "${this.name}" has no runtime to broadcast with`);
-    await this.#runtime.broadcast(group, event, payload);
+    await this.#runtime.broadcast(group, event, payload, { except: this.id });
   }
 
   /**

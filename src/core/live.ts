@@ -38,10 +38,13 @@ export function checkGroups(groups: unknown, component: string): string[] {
 export interface GroupMessage {
   event?: string;
   payload?: Record<string, unknown>;
+  /** The root that sent it from one of its handlers: it has handled the event already, so it is skipped. */
+  origin?: string;
 }
 
 export function encodeGroupMessage(message: GroupMessage): string {
-  return JSON.stringify(message.event === undefined ? { r: 1 } : { e: message.event, p: message.payload ?? {} });
+  if (message.event === undefined) return JSON.stringify({ r: 1 });
+  return JSON.stringify({ e: message.event, p: message.payload ?? {}, ...(message.origin !== undefined && { o: message.origin }) });
 }
 
 /** Reads a group message from the backplane; anything else (another program's text) is refused. */
@@ -55,7 +58,7 @@ export function decodeGroupMessage(data: string): GroupMessage {
   if (!isPlainObject(raw)) throw new WeftError(400, 'bad_request', 'group message is not an object');
   if (raw.r === 1) return {};
   if (typeof raw.e !== 'string' || !isPlainObject(raw.p)) throw new WeftError(400, 'bad_request', 'group message names no event');
-  return { event: raw.e, payload: raw.p };
+  return { event: raw.e, payload: raw.p, ...(typeof raw.o === 'string' && { origin: raw.o }) };
 }
 
 /** Per instance: the group message ids its state reflects (from its blob, or from messages it handled). */

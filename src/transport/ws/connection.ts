@@ -226,6 +226,8 @@ export class LiveConnection {
       return false;
     }
     if (call.event === undefined) return true;
+    // The sender handled it already (Component.broadcast skips its own root).
+    if (call.origin === root.id) return false;
     await this.#guarded(root, undefined, async () => {
       await runEvent(this.#weft, root.instance, { event: call.event as string, payload: call.payload ?? {} });
     });

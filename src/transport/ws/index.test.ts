@@ -10,7 +10,7 @@ import { Registry } from '../../core/registry.js';
 import { LiveTestClient, rootsIn } from '../../testing/live.js';
 
 class Cart extends Component<{ user: string; items: string[] }, { user: string }> {
-  static override events = { add: z.object({ item: z.string().max(20) }), fail: true };
+  static override events = { add: z.object({ item: z.string().max(20) }), share: z.object({ item: z.string().max(20) }), fail: true };
   mount() {
     return { user: this.params.user, items: [] };
   }
@@ -19,6 +19,11 @@ class Cart extends Component<{ user: string; items: string[] }, { user: string }
   }
   add({ item }: { item: string }) {
     this.state.items.push(item);
+  }
+  /** Adds here, and tells the user's other carts. */
+  async share({ item }: { item: string }) {
+    this.add({ item });
+    await this.broadcast(`cart-${this.state.user}`, 'add', { item });
   }
   fail() {
     this.state.items.push('half-done');
@@ -123,6 +128,17 @@ describe('WebSocket transport', () => {
     assert.deepEqual(items((await t1.nextRender()).html), ['socks']);
     assert.deepEqual(items((await t2.nextRender()).html), ['socks']);
     assert.ok(await t3.quiet(200), "bob's cart got nothing");
+  });
+
+  it("skips the sender of a component's own broadcast: it changes once, the others once", async () => {
+    const [a1, a2] = [await weft.render(Cart, { user: 'echo' }), await weft.render(Cart, { user: 'echo' })];
+    const [t1, t2] = [await connect(), await connect()];
+    await t1.join(a1.html);
+    await t2.join(a2.html);
+    const answer = await t1.event(rootsIn(a1.html)[0]!.id, 'share', { item: 'hat' });
+    assert.deepEqual(items(answer.html), ['hat']);
+    assert.deepEqual(items((await t2.nextRender()).html), ['hat']);
+    assert.ok(await t1.quiet(200, (f) => f.t === 'render'), 'no echo to the sender');
   });
 
   it('validates a broadcast payload like a browser event', async () => {
