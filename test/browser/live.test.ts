@@ -85,3 +85,27 @@ suite.test('events of a live root travel over the socket once it is open', async
   assert.deepEqual(posts, [], 'no HTTP event requests');
   assertClean();
 });
+
+suite.test("a page cannot join another shopper's group by hand", async ({ page, context, url }) => {
+  await asUser(context, 'mallory', url('/'));
+  await page.goto(url('/cart'));
+  await connected(page);
+  const answers = await page.evaluate(async (path) => {
+    const root = document.querySelector('[weft="cart"]') as HTMLElement;
+    const ws = new WebSocket(path);
+    await new Promise((resolve) => ws.addEventListener('open', resolve, { once: true }));
+    const frames: { t: string; code?: string; id?: string }[] = [];
+    ws.addEventListener('message', (m) => frames.push(JSON.parse(m.data as string)));
+    const base = { t: 'join', id: root.id, name: 'cart', state: root.getAttribute('weft-state') };
+    // Naming the group outright, and a blob whose signed group was edited.
+    ws.send(JSON.stringify({ ...base, groups: ['cart-alice'] }));
+    const [head, body, sig] = (base.state as string).split('.');
+    const edited = btoa(atob((body as string).replace(/-/g, '+').replace(/_/g, '/')).replace('cart-mallory', 'cart-alice'))
+      .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    ws.send(JSON.stringify({ ...base, state: `${head}.${edited}.${sig}` }));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    ws.close();
+    return frames;
+  }, url('/ws/components/').replace('http', 'ws'));
+  assert.deepEqual(answers.map((f) => [f.t, f.code]), [['error', 'bad_request'], ['error', 'state_signature']]);
+});

@@ -7,6 +7,7 @@ import { createWeft, type Weft } from '../../core/app.js';
 import { Component } from '../../core/component.js';
 import { html } from '../../core/html.js';
 import { Registry } from '../../core/registry.js';
+import { MemoryBackplane } from '../../backplane/memory.js';
 import { LiveTestClient, rootsIn } from '../../testing/live.js';
 
 class Cart extends Component<{ user: string; items: string[] }, { user: string }> {
@@ -194,6 +195,27 @@ describe('WebSocket transport', () => {
     await second.join(pushed.html!);
     assert.deepEqual(items((await second.nextRender()).html), ['one', 'two', 'three', 'four']);
     assert.ok(await second.quiet(150, (f) => f.t === 'render'), 'nothing twice');
+  });
+
+  it('renders from the state it holds when what it missed is past the buffer', async () => {
+    const registry = new Registry();
+    registry.register('cart', Cart);
+    const small = createWeft({ registry, secret: 'x'.repeat(32), backplane: new MemoryBackplane({ bufferSize: 2 }), logger: { error() {}, warn() {} } });
+    const s2 = await serve(small, { port: 0, hostname: '127.0.0.1' });
+    try {
+      const page = await small.render(Cart, { user: 'far' });
+      for (const item of ['a', 'b', 'c', 'd', 'e']) await small.broadcast('cart-far', 'add', { item });
+      const live = await LiveTestClient.connect(s2);
+      await live.join(page.html);
+      const resync = await live.nextRender();
+      assert.deepEqual(items(resync.html), [], 'what it held, not a half replay');
+      await small.broadcast('cart-far', 'add', { item: 'f' });
+      assert.deepEqual(items((await live.nextRender()).html), ['f'], 'and it follows from there');
+      await live.close();
+    } finally {
+      s2.closeAllConnections();
+      await new Promise((r) => s2.close(r));
+    }
   });
 
   it('refuses a cross-origin upgrade', async () => {
