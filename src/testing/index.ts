@@ -357,3 +357,4 @@ export async function createTestClient(weft: Weft, options: CreateTestClientOpti
 }
 
 export { LiveTestClient, rootsIn, type LiveConnectOptions, type LiveFrame } from './live.js';
+export { StreamTestClient, type StreamEvent } from './stream.js';

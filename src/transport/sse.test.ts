@@ -8,6 +8,7 @@ import { createWeft, type Weft } from '../core/app.js';
 import { Component } from '../core/component.js';
 import { html } from '../core/html.js';
 import { Registry } from '../core/registry.js';
+import { StreamTestClient } from '../testing/stream.js';
 
 interface Note {
   title: string;
@@ -27,68 +28,6 @@ class Notification extends Component<Note> {
   }
   override render() {
     return html`<div class="note ${this.state.color}" role="alert">${this.state.title}</div>`;
-  }
-}
-
-/** Reads SSE events from a fetch response as they arrive. */
-class EventReader {
-  readonly events: { id?: string; event?: string; data: string }[] = [];
-  readonly #controller = new AbortController();
-  #waiters: (() => void)[] = [];
-  #buffer = '';
-  response!: Response;
-
-  static async open(url: string, headers: Record<string, string> = {}): Promise<EventReader> {
-    const reader = new EventReader();
-    reader.response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: reader.#controller.signal });
-    void reader.#pump();
-    return reader;
-  }
-
-  async #pump(): Promise<void> {
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of this.response.body as unknown as AsyncIterable<Uint8Array>) {
-        this.#buffer += decoder.decode(chunk, { stream: true });
-        let end;
-        while ((end = this.#buffer.indexOf('\n\n')) !== -1) {
-          const block = this.#buffer.slice(0, end);
-          this.#buffer = this.#buffer.slice(end + 2);
-          const event: { id?: string; event?: string; data: string } = { data: '' };
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) event.id = line.slice(4);
-            else if (line.startsWith('event: ')) event.event = line.slice(7);
-            else if (line.startsWith('data: ')) data.push(line.slice(6));
-          }
-          if (event.event === undefined) continue;
-          event.data = data.join('\n');
-          this.events.push(event);
-          for (const wake of this.#waiters.splice(0)) wake();
-        }
-      }
-    } catch {
-      // aborted
-    }
-  }
-
-  async waitFor(count: number, timeoutMs = 3000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.events.length < count) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`got ${this.events.length} events, wanted ${count}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  close(): void {
-    this.#controller.abort();
   }
 }
 
@@ -124,7 +63,7 @@ describe('SSE door', () => {
   });
 
   it('renders each channel message as an event with an id', async () => {
-    const reader = await EventReader.open(`${base}/notification/`);
+    const reader = await StreamTestClient.open(`${base}/notification/`);
     assert.equal(reader.response.status, 200);
     assert.match(reader.response.headers.get('content-type') ?? '', /^text\/event-stream/);
     await new Promise((r) => setTimeout(r, 50));
@@ -142,14 +81,14 @@ describe('SSE door', () => {
   });
 
   it('replays what a reconnecting client missed, from Last-Event-ID, once and in order', async () => {
-    const first = await EventReader.open(`${base}/notification/`);
+    const first = await StreamTestClient.open(`${base}/notification/`);
     await new Promise((r) => setTimeout(r, 50));
     await weft.publish('notes', JSON.stringify({ title: 'one' }));
     await first.waitFor(1);
     first.close();
     const lastId = first.events[0]!.id!;
     for (const title of ['two', 'three', 'four']) await weft.publish('notes', JSON.stringify({ title }));
-    const second = await EventReader.open(`${base}/notification/`, { 'last-event-id': lastId });
+    const second = await StreamTestClient.open(`${base}/notification/`, { 'last-event-id': lastId });
     await second.waitFor(3);
     await weft.publish('notes', JSON.stringify({ title: 'five' }));
     await second.waitFor(4);
@@ -168,7 +107,7 @@ describe('SSE door', () => {
       return backplane.stats().subscribedTopics;
     };
     assert.equal(await subscribed(0), 0, 'the earlier tests\' streams are gone');
-    const reader = await EventReader.open(`${base}/notification/`);
+    const reader = await StreamTestClient.open(`${base}/notification/`);
     try {
       assert.equal(await subscribed(1), 1);
     } finally {

@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { LiveTestClient, rootsIn, type LiveFrame } from '../../src/testing/live.js';
+import { StreamTestClient } from '../../src/testing/stream.js';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `weft-test-live-${randomUUID().slice(0, 8)}:`;
@@ -99,71 +100,12 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(killer);
 }
 
-/** Reads SSE events from a response as they arrive, with the moment each arrived. */
-class EventReader {
-  readonly events: { event?: string; id?: string; data: string; at: number }[] = [];
-  readonly #controller = new AbortController();
-  #waiters: (() => void)[] = [];
-  #buffer = '';
-
-  static async open(url: string): Promise<EventReader> {
-    const reader = new EventReader();
-    const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: reader.#controller.signal });
-    assert.equal(response.status, 200);
-    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
-    void reader.#pump(response);
-    return reader;
-  }
-
-  async #pump(response: Response): Promise<void> {
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        const at = Date.now();
-        this.#buffer += decoder.decode(chunk, { stream: true });
-        let end;
-        while ((end = this.#buffer.indexOf('\n\n')) !== -1) {
-          const block = this.#buffer.slice(0, end);
-          this.#buffer = this.#buffer.slice(end + 2);
-          const event: { event?: string; id?: string; data: string; at: number } = { data: '', at };
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) event.id = line.slice(4);
-            else if (line.startsWith('event: ')) event.event = line.slice(7);
-            else if (line.startsWith('data: ')) data.push(line.slice(6));
-          }
-          if (event.event === undefined) continue;
-          event.data = data.join('\n');
-          this.events.push(event);
-        }
-        for (const wake of this.#waiters.splice(0)) wake();
-      }
-    } catch {
-      // aborted by close()
-    }
-  }
-
-  /** The first event that matches, waiting up to `timeoutMs`. */
-  async find(match: (e: EventReader['events'][number]) => boolean, timeoutMs = 3000): Promise<EventReader['events'][number]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.events.find(match);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(this.events)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  close(): void {
-    this.#controller.abort();
-  }
+/** Opens a stream and checks it is one. */
+async function openStream(url: string): Promise<StreamTestClient> {
+  const stream = await StreamTestClient.open(url);
+  assert.equal(stream.response.status, 200);
+  assert.match(stream.response.headers.get('content-type') ?? '', /^text\/event-stream/);
+  return stream;
 }
 
 /** redis-cli run as another program would, fed commands one line at a time through a pipe. */
@@ -242,7 +184,7 @@ describe('live components across server processes sharing Redis', { skip, timeou
   let b: ServerProcess;
   let redis: Redis;
   const clients: LiveTestClient[] = [];
-  const readers: EventReader[] = [];
+  const readers: StreamTestClient[] = [];
   /** Every figure measured, printed at the end. */
   const figures: string[] = [];
 
@@ -355,7 +297,7 @@ describe('live components across server processes sharing Redis', { skip, timeou
   });
 
   it("another program's redis-cli PUBLISH notifications_channel reaches an SSE client of each process within 200 ms", async () => {
-    const [onA, onB] = await Promise.all([EventReader.open(`${a.base}/notification/`), EventReader.open(`${b.base}/notification/`)]);
+    const [onA, onB] = await Promise.all([openStream(`${a.base}/notification/`), openStream(`${b.base}/notification/`)]);
     readers.push(onA, onB);
     // A plain PUBLISH is not kept for replay: wait until both processes have
     // subscribed. Each subscribes to the channel and its own sequenced channel
@@ -396,7 +338,7 @@ describe('live components across server processes sharing Redis', { skip, timeou
     const isSeed = (e: { event?: string; data: string; at: number }) =>
       e.at >= timing.sentAt &&
       e.event === 'notification' && e.data.includes('Notification 5') && e.data.includes('This is a random message 7');
-    const [fromA, fromB] = await Promise.all([onA.find(isSeed), onB.find(isSeed)]);
+    const [fromA, fromB] = await Promise.all([onA.next(isSeed), onB.next(isSeed)]);
     for (const [name, e] of [
       ['A', fromA],
       ['B', fromB],
