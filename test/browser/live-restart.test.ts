@@ -14,10 +14,10 @@ import { serve } from 'weft/node';
 import { createRedisBackplane } from 'weft/redis';
 import { createExampleApp } from '../../examples/app.js';
 import { Cart } from '../../examples/shop/cart.js';
+import { REDIS_URL, redisSkip } from '../redis.js';
 import { browserSuite, WAIT_MS } from './harness.js';
 
 const suite = browserSuite();
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CART = '[weft="cart"]';
 
 async function items(page: Page): Promise<string[]> {
@@ -40,7 +40,7 @@ function connected(page: Page, timeout = WAIT_MS): Promise<unknown> {
   return page.waitForFunction(() => document.documentElement.classList.contains('weft-connected'), undefined, { timeout });
 }
 
-suite.test('a restarted server: the page reconnects, keeps its state without a new mount, and shows what was pushed meanwhile', async ({ page, context }) => {
+if (redisSkip('the browser test of a server restart') === false) suite.test('a restarted server: the page reconnects, keeps its state without a new mount, and shows what was pushed meanwhile', async ({ page, context }) => {
   const secret = randomBytes(32).toString('base64url');
   const prefix = `weft-test-${randomUUID().slice(0, 8)}:`;
   const mounts = { count: 0 };

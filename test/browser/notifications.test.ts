@@ -12,12 +12,12 @@ import { serve } from 'weft/node';
 import { createRedisBackplane } from 'weft/redis';
 import { createExampleApp } from '../../examples/app.js';
 import { NOTIFICATIONS_CHANNEL } from '../../examples/notifications/notification.js';
+import { REDIS_URL, redisSkip } from '../redis.js';
 import { browserSuite, WAIT_MS } from './harness.js';
 
 const suite = browserSuite();
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-suite.test('notifications published on the channel flash on the page', async ({ page, consoleErrors }) => {
+if (redisSkip('the browser test of notifications') === false) suite.test('notifications published on the channel flash on the page', async ({ page, consoleErrors }) => {
   const prefix = `weft-test-${randomUUID().slice(0, 8)}:`;
   const backplane = createRedisBackplane({ url: REDIS_URL, prefix });
   const { weft, locals, fallback } = createExampleApp({ secret: randomBytes(32).toString('base64url'), mode: 'development', backplane });

@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { redisSkip } from '../redis.js';
 import { Redis } from 'ioredis';
 import { LiveTestClient, rootsIn, type LiveFrame } from '../../src/testing/live.js';
 import { StreamTestClient } from '../../src/testing/stream.js';
@@ -24,28 +25,7 @@ const SECRET = `live-redis-secret-${randomUUID()}`;
 /** What every measured push must beat, counted from the moment the broadcast or publish returned. */
 const WITHIN_MS = 200;
 
-async function redisAnswers(): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-const available = await redisAnswers();
-const skip = available ? false : `Redis is not answering at ${url}`;
-if (!available) {
-  if (process.env.CI === 'true') {
-    it('Redis is answering (required under CI=true)', () => assert.fail(`Redis is not answering at ${url}`));
-  } else {
-    console.warn(`\n${'!'.repeat(72)}\n!! SKIPPING the multi-process live tests: Redis is not answering at ${url}\n${'!'.repeat(72)}\n`);
-  }
-}
+const skip = redisSkip('the multi-process live tests');
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { redisSkip } from '../../../test/redis.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import { backplaneConformance } from '../../backplane/conformance.js';
 import type { Backplane, BackplaneMessage, Seq } from '../../backplane/types.js';
@@ -20,28 +21,8 @@ const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const run = randomUUID().slice(0, 8);
 const prefix = `weft-test-${run}:`;
 
-async function redisAnswers(): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-const available = await redisAnswers();
-const skip = available ? false : `Redis is not answering at ${url}`;
-if (!available) {
-  if (process.env.CI === 'true') {
-    it('Redis is answering (required under CI=true)', () => assert.fail(`Redis is not answering at ${url}`));
-  } else {
-    console.warn(`\n${'!'.repeat(72)}\n!! SKIPPING the Redis backplane tests: Redis is not answering at ${url}\n${'!'.repeat(72)}\n`);
-  }
-}
+const skip = redisSkip('the Redis backplane tests');
+const available = skip === false;
 
 after(async () => {
   if (!available) return;
