@@ -380,3 +380,12 @@ describe('attrs() applies the same rules by name', () => {
     assert.equal(attrs({ href: raw('javascript:void(0)') }).value, 'href="javascript:void(0)"');
   });
 });
+
+describe('SafeHtml in a Hono layout', () => {
+  it('goes into hono/html as it is, while plain strings are escaped there', async () => {
+    const { html: honoHtml } = await import('hono/html');
+    const weftOutput = html`<p class="x">${'<b>'}</p>`;
+    const page = honoHtml`<main>${weftOutput}${'<i>'}</main>`;
+    assert.equal(String(await page), '<main><p class="x">&lt;b&gt;</p>&lt;i&gt;</main>');
+  });
+});

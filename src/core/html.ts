@@ -18,6 +18,14 @@ export class SafeHtml {
   toString(): string {
     return this.value;
   }
+  /**
+   * Marks the value as HTML that is already escaped for Hono's `html` tag and
+   * JSX (they look for this flag), so Weft's output goes into a Hono layout as it
+   * is, not escaped a second time.
+   */
+  get isEscaped(): true {
+    return true;
+  }
 }
 
 /**

@@ -38,8 +38,12 @@ const registry = new Registry();
 registry.register('counter', Counter);
 registry.register('where', Where);
 
+/** What the apps below logged with `logger.warn`. */
+const warnings: string[] = [];
+const logger = { error() {}, warn: (message: string) => void warnings.push(message) };
+
 function makeApp(): Weft {
-  return createWeft({ registry, secret: SECRET, mode: 'development', logger: { error() {}, warn() {} } });
+  return createWeft({ registry, secret: SECRET, mode: 'development', logger });
 }
 
 async function listen(server: Server): Promise<string> {
@@ -114,6 +118,18 @@ describe('express adapter behind express.json()', () => {
     assert.equal(res.status, 200, text);
     assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
     assert.match(text, /<p class="count">1<\/p><p class="user">ada<\/p>/);
+  });
+
+  it('warns once, not per event, that the body parser\'s size limit applies to events instead of Weft\'s', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await postJson(base, '/components/counter/', JSON.stringify({ state: await blob(), event: 'increment' }));
+      assert.equal(res.status, 200);
+    }
+    const about = warnings.filter((w) => w.includes('body parser mounted before Weft'));
+    assert.equal(about.length, 1, warnings.join('\n'));
+    assert.match(about[0] as string, /maxBodyBytes \(1048576 bytes\)/);
+    assert.match(about[0] as string, /Mount Weft's middleware before the body parser/);
+    assert.match(about[0] as string, /express\.json\(\{ limit: '1mb' \}\)/);
   });
 
   it('serves assets', async () => {
@@ -209,7 +225,7 @@ describe('express adapter with no body parser', () => {
   let weft: Weft;
 
   before(async () => {
-    weft = createWeft({ registry, secret: SECRET, mode: 'development', maxBodyBytes: 300 });
+    weft = createWeft({ registry, secret: SECRET, mode: 'development', maxBodyBytes: 300, logger });
     const app = express();
     app.use(weftMiddleware(weft, { locals: (req) => ({ user: req.get('x-user') }) }));
     app.use((_req, res) => {
@@ -240,6 +256,14 @@ describe('express adapter with no body parser', () => {
     const res = await fetch(`${base}/nowhere`);
     assert.equal(res.status, 404);
     assert.equal(await res.text(), 'host 404');
+  });
+
+  it('does not warn about a body parser when it reads the body itself', async () => {
+    const before = warnings.length;
+    const { blob } = await weft.render('counter');
+    const res = await postJson(base, '/components/counter/', JSON.stringify({ state: blob, event: 'increment' }));
+    assert.equal(res.status, 200);
+    assert.deepEqual(warnings.slice(before), []);
   });
 });
 

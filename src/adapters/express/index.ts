@@ -2,9 +2,10 @@
  * @module
  * Weft as Express middleware. Requests no Weft route matches go to `next()`.
  * Mount it before body parsers. Mounted after `express.json()`, it re-serialises
- * the parsed body and applies the same limits; add `weftErrors()` after it so the
- * parser's own refusals (bad JSON, too large) reach the browser as Weft's JSON
- * errors rather than Express's HTML error page.
+ * the parsed body, but the parser has already applied its own size limit
+ * (100 KB by default, not Weft's 1 MiB), so Weft warns once. Add `weftErrors()`
+ * after it so the parser's own refusals (bad JSON, too large) reach the browser
+ * as Weft's JSON errors rather than Express's HTML error page.
  *
  * @example
  * import express from 'express';
@@ -23,10 +24,11 @@ export interface ExpressOptions {
   locals?: (req: Request, res: Response) => Record<string, unknown>;
 }
 
-function bodyReader(req: Request) {
+function bodyReader(req: Request, parsedByOther: () => void) {
   return async (limit: number): Promise<string> => {
     const parsed: unknown = req.body;
     if (parsed === undefined || req.readable) return readNodeBody(req, limit);
+    parsedByOther();
     const text = typeof parsed === 'string' ? parsed : Buffer.isBuffer(parsed) ? parsed.toString('utf8') : JSON.stringify(parsed);
     if (Buffer.byteLength(text) > limit) {
       throw new WeftError(413, 'too_large', `request body is over the ${limit}-byte limit`, { limit });
@@ -37,12 +39,22 @@ function bodyReader(req: Request) {
 
 export function weft(app: Weft, options: ExpressOptions = {}) {
   const handle = createHttpHandler(app);
+  let warned = false;
+  // An event body another parser read was cut at that parser's limit, not
+  // Weft's: a bigger event fails there with its 413. Said once, not per event.
+  const parsedByOther = (): void => {
+    if (warned) return;
+    warned = true;
+    app.logger.warn(
+      `Weft: a body parser mounted before Weft's middleware (express.json()?) read an event body, so its size limit applies to events instead of Weft's maxBodyBytes (${app.limits.maxBodyBytes} bytes); express.json()'s default is 100 KB. Mount Weft's middleware before the body parser, or give the parser the same limit: express.json({ limit: '1mb' }).`,
+    );
+  };
   return (req: Request, res: Response, next: NextFunction): void => {
     const locals = options.locals?.(req, res) ?? (res.locals as Record<string, unknown>);
     // The socket's address: the app's `clientAddress` option, not Express's
     // `trust proxy` setting, decides how far forwarding headers are trusted, so
     // every adapter finds the same client.
-    handle(toHttpRequest(req, req.socket.remoteAddress ?? '', locals, bodyReader(req))).then((response) => {
+    handle(toHttpRequest(req, req.socket.remoteAddress ?? '', locals, bodyReader(req, parsedByOther))).then((response) => {
       if (response) writeResponse(res, response);
       else next();
     }, next);

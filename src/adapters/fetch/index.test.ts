@@ -5,7 +5,7 @@ import { Component } from '../../core/component.js';
 import { html } from '../../core/html.js';
 import { Registry } from '../../core/registry.js';
 import { getAsset } from '../../transport/assets.js';
-import { createFetchHandler } from './index.js';
+import { createFetchHandler, createFetchMiddleware } from './index.js';
 
 const SECRET = 'fetch-adapter-test-secret-0123456789abcd';
 
@@ -273,5 +273,17 @@ describe('createFetchHandler', () => {
     assert.equal(res.status, 404);
     assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
     assert.deepEqual(await res.json(), { error: 'no route for GET /elsewhere', code: 'not_found' });
+  });
+});
+
+describe('createFetchMiddleware', () => {
+  it('answers Weft\'s routes and returns undefined for others, leaving their body unread', async () => {
+    const routes = createFetchMiddleware(makeApp());
+    const other = new Request(`${ORIGIN}/elsewhere`, { method: 'POST', body: 'for the host' });
+    assert.equal(await routes(other, { ip: '192.0.2.1' }), undefined);
+    assert.equal(await other.text(), 'for the host');
+    const view = await routes(new Request(`${ORIGIN}/whoami`), { ip: '192.0.2.1', locals: { user: 'ada' } });
+    assert.equal(view?.status, 200);
+    assert.match(await view!.text(), /<p>ada@192\.0\.2\.1<\/p>/);
   });
 });

@@ -5,8 +5,9 @@
  *
  * @example Hono
  * import { getConnInfo } from '@hono/node-server/conninfo'; // or 'hono/bun', 'hono/deno'
- * const handler = createFetchHandler(weft);
- * app.all('*', (c) => handler(c.req.raw, { ip: getConnInfo(c).remote.address, locals: { user: c.get('user') } }));
+ * const weftRoutes = createFetchMiddleware(weft);
+ * // Weft's routes, then the app's own (and its notFound) for everything else.
+ * app.use(async (c, next) => (await weftRoutes(c.req.raw, { ip: getConnInfo(c).remote.address, locals: { user: c.get('user') } })) ?? next());
  */
 import type { Weft } from '../../core/app.js';
 import { WeftError } from '../../core/errors.js';
@@ -77,10 +78,19 @@ function toResponse(response: HttpResponse): Response {
   return new Response(body as BodyInit | null, { status: response.status, headers: response.headers });
 }
 
-export function createFetchHandler(weft: Weft, options: FetchOptions = {}) {
+/**
+ * Weft as middleware for a Fetch-API framework: a `Response` for the requests Weft
+ * serves (events, assets, views, streams), `undefined` for every other, so the
+ * framework's own routes and not-found handler answer those.
+ *
+ * @example Hono
+ * const weftRoutes = createFetchMiddleware(weft);
+ * app.use(async (c, next) => (await weftRoutes(c.req.raw, { ip: getConnInfo(c).remote.address })) ?? next());
+ */
+export function createFetchMiddleware(weft: Weft) {
   const handle = createHttpHandler(weft);
   let warnedNoIp = false;
-  return async (request: Request, env: FetchEnv = {}): Promise<Response> => {
+  return async (request: Request, env: FetchEnv = {}): Promise<Response | undefined> => {
     if (env.ip === undefined && weft.limits.clientAddress === undefined && !warnedNoIp) {
       warnedNoIp = true;
       weft.logger.warn(
@@ -102,7 +112,16 @@ export function createFetchHandler(weft: Weft, options: FetchOptions = {}) {
       locals: env.locals ?? {},
       body: (limit) => readBody(request, limit),
     });
-    if (response) return toResponse(response);
+    return response && toResponse(response);
+  };
+}
+
+/** Weft as a whole `fetch(Request) → Response` handler; `fallback` answers what Weft does not serve. */
+export function createFetchHandler(weft: Weft, options: FetchOptions = {}) {
+  const routes = createFetchMiddleware(weft);
+  return async (request: Request, env: FetchEnv = {}): Promise<Response> => {
+    const response = await routes(request, env);
+    if (response) return response;
     if (options.fallback) return options.fallback(request);
     return toResponse(jsonError(new WeftError(404, 'not_found', `no route for ${request.method} ${new URL(request.url).pathname}`)));
   };
