@@ -45,8 +45,8 @@ export class LiveConnection {
   readonly #context: Omit<ComponentContext, 'kept'>;
   readonly #limits: LiveLimits;
   readonly #roots = new Map<string, LiveRoot>();
-  /** Latest undelivered render per root while the socket is over its buffer. */
-  readonly #pending = new Map<string, string>();
+  /** Latest undelivered render per root while the socket is over its buffer; made when first needed (most sockets never fall behind). */
+  #pending: Map<string, string> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   #windowStart = 0;
   #windowCount = 0;
@@ -119,7 +119,7 @@ export class LiveConnection {
     for (const leave of root.leaves.values()) leave();
     root.leaves.clear();
     this.#roots.delete(id);
-    this.#pending.delete(id);
+    this.#pending?.delete(id);
   }
 
   /** Queues `work` on the root's chain; `orElse` runs instead if the root has left by then. */
@@ -279,9 +279,10 @@ export class LiveConnection {
    */
   #send(frame: string, latestFor?: string): void {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
-    if (latestFor !== undefined && (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes || this.#pending.size > 0)) {
-      this.#pending.delete(latestFor);
-      this.#pending.set(latestFor, frame);
+    if (latestFor !== undefined && (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes || (this.#pending?.size ?? 0) > 0)) {
+      const pending = (this.#pending ??= new Map());
+      pending.delete(latestFor);
+      pending.set(latestFor, frame);
       this.#scheduleFlush();
       return;
     }
@@ -297,13 +298,14 @@ export class LiveConnection {
     if (this.#flushTimer) return;
     this.#flushTimer = setTimeout(() => {
       this.#flushTimer = undefined;
-      if (this.#closed) return;
-      while (this.#pending.size > 0 && this.#ws.bufferedAmount <= this.#limits.maxBufferedBytes) {
-        const [id, frame] = this.#pending.entries().next().value as [string, string];
-        this.#pending.delete(id);
+      const pending = this.#pending;
+      if (this.#closed || !pending) return;
+      while (pending.size > 0 && this.#ws.bufferedAmount <= this.#limits.maxBufferedBytes) {
+        const [id, frame] = pending.entries().next().value as [string, string];
+        pending.delete(id);
         this.#ws.send(frame);
       }
-      if (this.#pending.size > 0) this.#scheduleFlush();
+      if (pending.size > 0) this.#scheduleFlush();
     }, 50);
     this.#flushTimer.unref();
   }
