@@ -26,7 +26,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { checkFileLimit, closeClients, type Join, joinFrame, LIVE_PATH, liveApp, machineNote, median, openClients, partProfiler, pin, ServerChild, serveCommands } from './live-fixture.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const TARGET = 1.0;
 
 /** `ws`' frame builder (exported by the package, not by its type definitions). */

@@ -13,7 +13,9 @@
  * so it is a looser figure.
  *
  * Two Weft cases: every page in one shared group (`scoreboard`), and a group
- * per page (`cart-<user>`, one backplane topic per connection).
+ * per page (`cart-<user>`, one backplane topic per connection); each measured
+ * right after the joins and again after one render was pushed to every root
+ * (what a page holds once anything has happened on it).
  *
  * Each process opens one descriptor per socket: `ulimit -n` must be above
  * `BENCH_CLIENTS`.
@@ -27,7 +29,7 @@ import { join as joinPath } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serve } from 'weft/node';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { checkFileLimit, closeClients, joinFrame, LIVE_PATH, liveApp, machineNote, openClients, pin, ServerChild, serveCommands } from './live-fixture.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 10_000);
@@ -45,6 +47,7 @@ interface Memory {
 if (process.argv[2] === '--serve') {
   const kind = process.argv[3] as Kind;
   let port: number;
+  let push: () => Promise<unknown>;
   /** The pages clients join, rendered by this server (as the page's own server renders them). */
   let pages: string[] = [];
   if (kind === 'ws') {
@@ -56,6 +59,9 @@ if (process.argv[2] === '--serve') {
     });
     port = (wss.address() as AddressInfo).port;
     pages = ['{"t":"join"}'];
+    push = async () => {
+      for (const ws of wss.clients) ws.send('{"t":"render"}');
+    };
   } else {
     const weft = liveApp();
     const server = await serve(weft, { port: 0, hostname: '127.0.0.1' });
@@ -66,11 +72,14 @@ if (process.argv[2] === '--serve') {
       const page = await weft.render(name, { ...(name === 'cart' && { user: `user${i}` }) });
       pages.push(joinFrame({ id: page.id, name, state: page.blob as string }));
     }
+    // A fresh render of every root, state unchanged (as after any event or broadcast).
+    push = () => Promise.all(Array.from({ length: count }, (_, i) => weft.refresh(kind === 'weft-shared' ? 'scoreboard' : `cart-user${i}`)));
   }
   let snapshots = 0;
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run the server with --expose-gc');
   serveCommands({
+    push: () => push(),
     pages: () => {
       const out = pages;
       pages = [];
@@ -92,7 +101,37 @@ if (process.argv[2] === '--serve') {
   await main();
 }
 
-async function run(kind: Kind): Promise<number> {
+/** Per connection, in KB: heap + external (the figure), and the resident set. */
+interface PerConnection {
+  kb: number;
+  heapKb: number;
+  externalKb: number;
+  rssKb: number;
+}
+
+function perConnection(before: Memory, after: Memory): PerConnection {
+  const kb = (bytes: number) => bytes / CLIENTS / 1024;
+  const heapKb = kb(after.heap - before.heap);
+  const externalKb = kb(after.external - before.external);
+  return { kb: heapKb + externalKb, heapKb, externalKb, rssKb: kb(after.rss - before.rss) };
+}
+
+function print(label: string, m: PerConnection): void {
+  console.log(
+    `  ${label.padEnd(26)} ${m.kb.toFixed(2).padStart(6)} KB heap+external per connection` +
+      ` (heap ${m.heapKb.toFixed(2)}, external ${m.externalKb.toFixed(2)})   rss ${m.rssKb.toFixed(2)} KB`,
+  );
+}
+
+/** Resolves once every socket has had one more message. */
+function oneMessageEach(sockets: WebSocket[]): Promise<void> {
+  return new Promise((resolve) => {
+    let left = sockets.length;
+    for (const ws of sockets) ws.once('message', () => --left === 0 && resolve());
+  });
+}
+
+async function run(kind: Kind): Promise<{ idle: PerConnection; pushed: PerConnection }> {
   const server = new ServerChild<{ port: number }>(new URL(import.meta.url).pathname, [kind], { exposeGc: true });
   const { port } = await server.ready;
   const pages = await server.ask<string[]>('pages');
@@ -103,18 +142,18 @@ async function run(kind: Kind): Promise<number> {
   const before = await server.ask<Memory>('measure');
   const sockets = await openClients(port, CLIENTS, join);
   await sleep(1000);
-  const after = await server.ask<Memory>('measure');
+  const idle = perConnection(before, await server.ask<Memory>('measure'));
+  // The same connections after one render was pushed to each.
+  const pushed = oneMessageEach(sockets);
+  await server.ask('push');
+  await pushed;
+  await sleep(500);
+  const afterPush = perConnection(before, await server.ask<Memory>('measure'));
   await closeClients(sockets);
   await server.stop();
-  const kb = (bytes: number) => bytes / CLIENTS / 1024;
-  const heapKb = kb(after.heap - before.heap);
-  const externalKb = kb(after.external - before.external);
-  const rssKb = kb(after.rss - before.rss);
-  console.log(
-    `  ${kind.padEnd(14)} ${(heapKb + externalKb).toFixed(2).padStart(6)} KB heap+external per connection` +
-      ` (heap ${heapKb.toFixed(2)}, external ${externalKb.toFixed(2)})   rss ${rssKb.toFixed(2)} KB`,
-  );
-  return heapKb + externalKb;
+  print(`${kind}, joined`, idle);
+  print(`${kind}, after one push`, afterPush);
+  return { idle, pushed: afterPush };
 }
 
 async function main(): Promise<void> {
@@ -125,8 +164,13 @@ async function main(): Promise<void> {
   const base = await run('ws');
   for (const kind of ['weft-shared', 'weft-per-user'] as const) {
     const ours = await run(kind);
-    console.log(
-      `  ${kind}: ${ours.toFixed(2)} KB, ${(ours / base).toFixed(2)}× raw ws (target ≤ ${TARGET_KB} KB: ${ours <= TARGET_KB ? 'met' : 'missed'})`,
-    );
+    for (const [when, m] of [
+      ['joined', ours.idle],
+      ['after one push', ours.pushed],
+    ] as const) {
+      console.log(
+        `  ${kind}, ${when}: ${m.kb.toFixed(2)} KB, ${(m.kb / base.idle.kb).toFixed(2)}× raw ws (target ≤ ${TARGET_KB} KB: ${m.kb <= TARGET_KB ? 'met' : 'missed'})`,
+      );
+    }
   }
 }
