@@ -14,6 +14,7 @@ import { decodeGroupMessage, getSeqs, groupTopic } from '../../core/live.js';
 import { type AnyComponent, renderInstance } from '../../core/lifecycle.js';
 import { compareSeq } from '../../backplane/compare.js';
 import type { BackplaneMessage } from '../../backplane/types.js';
+import { TurnQueue } from './turns.js';
 import { CLOSE, type EventFrame, errorFrame, joinedFrame, type JoinFrame, parseClientFrame, PONG, renderFrame } from '../../protocol/frames.js';
 
 export interface LiveLimits {
@@ -38,6 +39,9 @@ interface LiveRoot {
   chain: Promise<void>;
   gone: boolean;
 }
+
+/** Group messages for every root of every socket in this process start here, a slice per turn. */
+const groupWork = new TurnQueue();
 
 export class LiveConnection {
   readonly #weft: Weft;
@@ -191,13 +195,15 @@ export class LiveConnection {
     for (const group of groups) {
       if (root.leaves.has(group)) continue;
       const leave = await this.#weft.hub.join(groupTopic(group), (message, gap) => {
-        this.#enqueue(root, async () => {
-          if (gap) {
-            // Messages were lost for good: show the state the server holds, marked as caught up.
-            if (message.seq !== undefined) getSeqs(root.instance)[group] = message.seq;
-            await this.#render(root);
-          } else if (await this.#apply(root, group, message)) await this.#render(root);
-        });
+        groupWork.start(() =>
+          this.#enqueue(root, async () => {
+            if (gap) {
+              // Messages were lost for good: show the state the server holds, marked as caught up.
+              if (message.seq !== undefined) getSeqs(root.instance)[group] = message.seq;
+              await this.#render(root);
+            } else if (await this.#apply(root, group, message)) await this.#render(root);
+          }),
+        );
       });
       if (root.gone) leave();
       else root.leaves.set(group, leave);

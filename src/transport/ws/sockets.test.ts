@@ -11,6 +11,7 @@ import { groupTopic } from '../../core/live.js';
 import { Registry } from '../../core/registry.js';
 import { LiveTestClient } from '../../testing/live.js';
 import type { LiveServer } from './index.js';
+import { PER_TURN } from './turns.js';
 
 class Room extends Component<{ room: string; n: number }, { room: string }> {
   static override events = { bump: true };
@@ -24,7 +25,26 @@ class Room extends Component<{ room: string; n: number }, { room: string }> {
     this.state.n++;
   }
   override render() {
+    roomRenders++;
     return html`<b>${this.state.n}</b>`;
+  }
+}
+
+/** Renders of Room so far, in this process. */
+let roomRenders = 0;
+
+/** Shows how many Room renders had happened when its event ran. */
+class Probe extends Component<{ seen: number }> {
+  static override events = { look: true };
+  static override live = true;
+  mount() {
+    return { seen: 0 };
+  }
+  look() {
+    this.state.seen = roomRenders;
+  }
+  override render() {
+    return html`<i>${this.state.seen}</i>`;
   }
 }
 
@@ -45,9 +65,10 @@ describe('live sockets: bookkeeping', () => {
   before(async () => {
     const registry = new Registry();
     registry.register('room', Room);
+    registry.register('probe', Probe);
     weft = createWeft({ registry, secret: 'x'.repeat(32), logger: { error() {}, warn() {} } });
     server = createServer((_req, res) => res.end());
-    live = attachLive(server, weft, { heartbeatMs: 60 });
+    live = attachLive(server, weft, { heartbeatMs: 60, maxRoots: 500, messagesPerSecond: 10_000 });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws/components/`;
   });
@@ -95,5 +116,32 @@ describe('live sockets: bookkeeping', () => {
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(answering.socket.readyState, WebSocket.OPEN, 'pongs keep a socket alive');
     await answering.close();
+  });
+
+  it('spreads a message to a large group over turns: every root gets each push in order, and other sockets are served meanwhile', async () => {
+    const roots = PER_TURN * 2 + 20;
+    const pages = await Promise.all(Array.from({ length: roots }, () => weft.render(Room, { room: 'big' })));
+    const crowd = await LiveTestClient.connect(server);
+    for (const page of pages) await crowd.join(page.html);
+    const other = await LiveTestClient.connect(server);
+    const probe = await weft.render(Probe);
+    await other.join(probe.html);
+    const before = roomRenders;
+    // The probe's event is already waiting on its socket when the broadcast starts.
+    other.send({ t: 'event', id: probe.id, ref: 1, event: 'look', payload: {} });
+    await weft.broadcast('room-big', 'bump');
+    await weft.broadcast('room-big', 'bump');
+    const answer = await other.next((f) => f.ref === 1);
+    const seen = Number(/<i>(\d+)<\/i>/.exec(answer.html!)![1]) - before;
+    // All in one turn, the probe's event would be read only after every root had rendered.
+    assert.ok(seen < roots, `the other socket's event ran after ${seen} of ${roots} renders`);
+    await until(() => crowd.frames.filter((f) => f.t === 'render').length === roots * 2, 'every root has both pushes', 10_000);
+    const pushes = new Map<string, string[]>();
+    for (const frame of crowd.frames.filter((f) => f.t === 'render')) {
+      pushes.set(frame.id!, [...(pushes.get(frame.id!) ?? []), /<b>(\d+)<\/b>/.exec(frame.html!)![1]!]);
+    }
+    assert.equal(pushes.size, roots);
+    for (const seq of pushes.values()) assert.deepEqual(seq, ['1', '2']);
+    await Promise.all([crowd.close(), other.close()]);
   });
 });
