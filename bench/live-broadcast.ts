@@ -10,7 +10,10 @@
  * process pinned to CPU 0; the clients all live in this process, on CPU 1, and
  * stamp each frame's arrival with the machine's monotonic clock, which the
  * server's broadcast time is read from too. Each figure is the median of
- * `BENCH_ROUNDS` broadcasts after one warm-up broadcast.
+ * `BENCH_ROUNDS` broadcasts after one warm-up broadcast; the fastest round is
+ * printed too (on a shared machine, the round least disturbed by other work),
+ * with the server's CPU for a broadcast and the clients' (when the clients'
+ * CPU is near the time, they, not the server, set the pace).
  *
  * Each process opens one descriptor per socket: `ulimit -n` must be above
  * `BENCH_CLIENTS` (default 10 000).
@@ -26,7 +29,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { checkFileLimit, closeClients, type Join, joinFrame, LIVE_PATH, liveApp, machineNote, median, openClients, partProfiler, pin, ServerChild, serveCommands } from './live-fixture.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const TARGET = 1.0;
 
 /** `ws`' frame builder (exported by the package, not by its type definitions). */
@@ -111,6 +114,8 @@ function arrivals(sockets: WebSocket[]): Promise<{ last: bigint; frame: string }
 
 interface Result {
   ms: number;
+  /** The fastest round: on a shared machine, the one least disturbed by other work. */
+  bestMs: number;
   cpuMs: number;
   frame: string;
 }
@@ -123,12 +128,15 @@ async function run(kind: Kind, frame = ''): Promise<Result> {
   const openSeconds = Number(process.hrtime.bigint() - opening) / 1e9;
   const times: number[] = [];
   const cpus: number[] = [];
+  const clientCpus: number[] = [];
   let sample = '';
   for (let round = 0; round <= ROUNDS; round++) {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const arrived = arrivals(sockets);
+    const clientCpu = process.cpuUsage();
     const { t0 } = await server.ask<Round>({ cmd: 'go', arg: { profile: round > 0 } });
     const { last, frame: got } = await arrived;
+    const clientUsed = process.cpuUsage(clientCpu);
     const cpu = await server.ask<number>({ cmd: 'cpu' });
     if (!got.startsWith('{"t":"render"')) throw new Error(`${kind}: unexpected frame ${got.slice(0, 200)}`);
     if (kind === 'weft' && !got.includes(`Score: ${round + 1}<`)) throw new Error(`weft: round ${round + 1} frame shows another score: ${got.slice(0, 300)}`);
@@ -136,13 +144,17 @@ async function run(kind: Kind, frame = ''): Promise<Result> {
     if (round === 0) continue; // warm-up
     times.push(Number(last - BigInt(t0)) / 1e6);
     cpus.push(cpu / 1000);
+    clientCpus.push((clientUsed.user + clientUsed.system) / 1000);
   }
   await server.ask('profiled');
   await closeClients(sockets);
   await server.stop();
-  const result = { ms: median(times), cpuMs: median(cpus), frame: sample };
+  const result = { ms: median(times), bestMs: Math.min(...times), cpuMs: median(cpus), frame: sample };
+  // The clients' own CPU for a round tells whether they, not the server, set the pace.
   console.log(
-    `  ${kind.padEnd(10)} ${result.ms.toFixed(1).padStart(7)} ms to the last client ${result.cpuMs.toFixed(1).padStart(7)} ms server CPU` +
+    `  ${kind.padEnd(10)} ${result.ms.toFixed(1).padStart(7)} ms to the last client (best ${result.bestMs.toFixed(1)})` +
+      ` ${result.cpuMs.toFixed(1).padStart(7)} ms server CPU` +
+      ` ${median(clientCpus).toFixed(1).padStart(7)} ms clients' CPU` +
       `   (rounds: ${times.map((t) => t.toFixed(0)).join(', ')} ms; ${CLIENTS} joined in ${openSeconds.toFixed(1)} s)`,
   );
   return result;
@@ -160,7 +172,8 @@ async function main(): Promise<void> {
   console.log(`  render frame: ${Buffer.byteLength(ours.frame)} B`);
   const ratio = ours.ms / base.ms;
   console.log(
-    `  ratio weft/ws.send: ${ratio.toFixed(2)}× time (target ≤ ${TARGET}×: ${ratio <= TARGET ? 'met' : 'missed'}), ` +
-      `${(ours.cpuMs / base.cpuMs).toFixed(2)}× CPU; weft/frame once: ${(ours.ms / once.ms).toFixed(2)}× time`,
+    `  ratio weft/ws.send: ${ratio.toFixed(2)}× time, medians (target ≤ ${TARGET}×: ${ratio <= TARGET ? 'met' : 'missed'}); ` +
+      `${(ours.bestMs / base.bestMs).toFixed(2)}× best rounds; ${(ours.cpuMs / base.cpuMs).toFixed(2)}× server CPU`,
   );
+  console.log(`  ratio weft/frame once: ${(ours.ms / once.ms).toFixed(2)}× time, ${(ours.cpuMs / once.cpuMs).toFixed(2)}× server CPU`);
 }
