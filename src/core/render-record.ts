@@ -50,24 +50,26 @@ export function checkRenderSize(owner: string, html: string, limits: RenderLimit
 }
 
 export class RenderRecord {
-  readonly #keys = new Set<string>();
+  // Made on first use: most renders bind nothing and have no children, and a
+  // live root keeps its last record for as long as its page stays connected.
+  #keys: Set<string> | undefined;
   #unkeyed = 0;
-  readonly #bound = new Set<string>();
+  #bound: Set<string> | undefined;
   #childLength = 0;
 
   /** Notes that this render bound `field` to an input. */
   bind(field: string): void {
-    this.#bound.add(field);
+    (this.#bound ??= new Set()).add(field);
   }
 
   /** The fields this render bound, sorted: the `w` of its state blob. */
   get bound(): string[] {
-    return [...this.#bound].sort();
+    return this.#bound ? [...this.#bound].sort() : [];
   }
 
   /** How many children this render has asked for so far. */
   get children(): number {
-    return this.#keys.size;
+    return this.#keys?.size ?? 0;
   }
 
   /**
@@ -76,7 +78,8 @@ export class RenderRecord {
    * the render is refused before the child is mounted (413 `too_many_children`).
    */
   childKey(owner: string, key: string | number | undefined, limits: RenderLimits): string {
-    if (this.#keys.size >= limits.maxChildren) {
+    const keys = (this.#keys ??= new Set());
+    if (keys.size >= limits.maxChildren) {
       throw new WeftError(
         413,
         'too_many_children',
@@ -93,8 +96,8 @@ export class RenderRecord {
         throw new TypeError(`child(): key ${JSON.stringify(claimed)} of a child of "${owner}" must match ${CHILD_KEY}`);
       }
     }
-    if (this.#keys.has(claimed)) throw new Error(`child(): "${owner}" renders two children with the key ${JSON.stringify(claimed)}`);
-    this.#keys.add(claimed);
+    if (keys.has(claimed)) throw new Error(`child(): "${owner}" renders two children with the key ${JSON.stringify(claimed)}`);
+    keys.add(claimed);
     return claimed;
   }
 

@@ -14,6 +14,7 @@ import { decodeGroupMessage, getSeqs, groupTopic } from '../../core/live.js';
 import { type AnyComponent, renderInstance } from '../../core/lifecycle.js';
 import { compareSeq } from '../../backplane/compare.js';
 import type { BackplaneMessage } from '../../backplane/types.js';
+import { TurnQueue } from './turns.js';
 import { CLOSE, type EventFrame, errorFrame, joinedFrame, type JoinFrame, parseClientFrame, PONG, renderFrame } from '../../protocol/frames.js';
 
 export interface LiveLimits {
@@ -39,14 +40,17 @@ interface LiveRoot {
   gone: boolean;
 }
 
+/** Group messages for every root of every socket in this process start here, a slice per turn. */
+const groupWork = new TurnQueue();
+
 export class LiveConnection {
   readonly #weft: Weft;
   readonly #ws: WebSocket;
   readonly #context: Omit<ComponentContext, 'kept'>;
   readonly #limits: LiveLimits;
   readonly #roots = new Map<string, LiveRoot>();
-  /** Latest undelivered render per root while the socket is over its buffer. */
-  readonly #pending = new Map<string, string>();
+  /** Latest undelivered render per root while the socket is over its buffer; made when first needed (most sockets never fall behind). */
+  #pending: Map<string, string> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   #windowStart = 0;
   #windowCount = 0;
@@ -119,7 +123,7 @@ export class LiveConnection {
     for (const leave of root.leaves.values()) leave();
     root.leaves.clear();
     this.#roots.delete(id);
-    this.#pending.delete(id);
+    this.#pending?.delete(id);
   }
 
   /** Queues `work` on the root's chain; `orElse` runs instead if the root has left by then. */
@@ -191,13 +195,15 @@ export class LiveConnection {
     for (const group of groups) {
       if (root.leaves.has(group)) continue;
       const leave = await this.#weft.hub.join(groupTopic(group), (message, gap) => {
-        this.#enqueue(root, async () => {
-          if (gap) {
-            // Messages were lost for good: show the state the server holds, marked as caught up.
-            if (message.seq !== undefined) getSeqs(root.instance)[group] = message.seq;
-            await this.#render(root);
-          } else if (await this.#apply(root, group, message)) await this.#render(root);
-        });
+        groupWork.start(() =>
+          this.#enqueue(root, async () => {
+            if (gap) {
+              // Messages were lost for good: show the state the server holds, marked as caught up.
+              if (message.seq !== undefined) getSeqs(root.instance)[group] = message.seq;
+              await this.#render(root);
+            } else if (await this.#apply(root, group, message)) await this.#render(root);
+          }),
+        );
       });
       if (root.gone) leave();
       else root.leaves.set(group, leave);
@@ -281,9 +287,10 @@ export class LiveConnection {
    */
   #send(frame: string, latestFor?: string): void {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
-    if (latestFor !== undefined && (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes || this.#pending.size > 0)) {
-      this.#pending.delete(latestFor);
-      this.#pending.set(latestFor, frame);
+    if (latestFor !== undefined && (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes || (this.#pending?.size ?? 0) > 0)) {
+      const pending = (this.#pending ??= new Map());
+      pending.delete(latestFor);
+      pending.set(latestFor, frame);
       this.#scheduleFlush();
       return;
     }
@@ -299,13 +306,14 @@ export class LiveConnection {
     if (this.#flushTimer) return;
     this.#flushTimer = setTimeout(() => {
       this.#flushTimer = undefined;
-      if (this.#closed) return;
-      while (this.#pending.size > 0 && this.#ws.bufferedAmount <= this.#limits.maxBufferedBytes) {
-        const [id, frame] = this.#pending.entries().next().value as [string, string];
-        this.#pending.delete(id);
+      const pending = this.#pending;
+      if (this.#closed || !pending) return;
+      while (pending.size > 0 && this.#ws.bufferedAmount <= this.#limits.maxBufferedBytes) {
+        const [id, frame] = pending.entries().next().value as [string, string];
+        pending.delete(id);
         this.#ws.send(frame);
       }
-      if (this.#pending.size > 0) this.#scheduleFlush();
+      if (pending.size > 0) this.#scheduleFlush();
     }, 50);
     this.#flushTimer.unref();
   }
