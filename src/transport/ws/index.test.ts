@@ -218,6 +218,28 @@ describe('WebSocket transport', () => {
     }
   });
 
+  it('keeps the frames a page sends while async locals() are being found', async () => {
+    const registry = new Registry();
+    registry.register('cart', Cart);
+    const slow = createWeft({ registry, secret: 'x'.repeat(32), logger: { error() {}, warn() {} } });
+    const s2 = await serve(slow, {
+      port: 0,
+      hostname: '127.0.0.1',
+      locals: () => new Promise((resolve) => setTimeout(() => resolve({ who: 'late' }), 100)),
+    });
+    try {
+      const page = await slow.render(Cart, { user: 'slow' });
+      const live = await LiveTestClient.connect(s2);
+      await live.join(page.html);
+      const answer = await live.event(rootsIn(page.html)[0]!.id, 'add', { item: 'tea' });
+      assert.deepEqual(items(answer.html), ['tea']);
+      await live.close();
+    } finally {
+      s2.closeAllConnections();
+      await new Promise((r) => s2.close(r));
+    }
+  });
+
   it('refuses a cross-origin upgrade', async () => {
     await assert.rejects(connect({ origin: 'http://evil.example' }), /upgrade refused: 403/);
   });

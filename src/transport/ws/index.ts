@@ -98,15 +98,50 @@ export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): L
   }, heartbeatMs);
   heartbeat.unref();
 
-  async function accept(ws: WebSocket, req: IncomingMessage, request: RequestInfo): Promise<void> {
-    let locals: Record<string, unknown> = {};
-    try {
-      locals = (await options.locals?.(req)) ?? {};
-    } catch (err) {
+  function accept(ws: WebSocket, req: IncomingMessage, request: RequestInfo): void {
+    const failed = (err: unknown): void => {
       weft.logger.error('Weft: locals() failed for a WebSocket', err);
       ws.close(1011, 'internal error');
+    };
+    let found: Record<string, unknown> | Promise<Record<string, unknown>>;
+    try {
+      found = options.locals?.(req) ?? {};
+    } catch (err) {
+      failed(err);
       return;
     }
+    if (!(found instanceof Promise)) {
+      start(ws, request, found);
+      return;
+    }
+    // The browser may send its joins as soon as the socket opens: frames that
+    // arrive while the app finds the locals wait for them, and a socket that
+    // closes meanwhile is never tracked.
+    const early: [RawData, boolean][] = [];
+    const hold = (data: RawData, isBinary: boolean): void => void early.push([data, isBinary]);
+    let closed = false;
+    const gone = (): void => {
+      closed = true;
+    };
+    ws.on('message', hold);
+    ws.once('close', gone);
+    found.then(
+      (locals) => {
+        ws.off('message', hold);
+        ws.off('close', gone);
+        if (closed) return;
+        start(ws, request, locals ?? {});
+        for (const [data, isBinary] of early) onMessage.call(ws, data, isBinary);
+      },
+      (err: unknown) => {
+        ws.off('message', hold);
+        ws.off('close', gone);
+        if (!closed) failed(err);
+      },
+    );
+  }
+
+  function start(ws: WebSocket, request: RequestInfo, locals: Record<string, unknown>): void {
     const context: Omit<ComponentContext, 'kept'> = fullContext({ request, locals: locals as unknown as ContextLocals });
     const connection = new LiveConnection(weft, ws, context, limits);
     const tracked: Tracked = { connection, alive: true, lastMessage: Date.now() };
@@ -117,9 +152,6 @@ export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): L
     ws.on('error', onError);
   }
 
-  // One set of listeners shared by every socket (ws calls them with the socket
-  // as `this`) instead of four closures per socket: a live server's memory is
-  // mostly idle connections, so what each one holds adds up.
   function onPong(this: WebSocket): void {
     const tracked = sockets.get(this);
     if (tracked) tracked.alive = true;
@@ -172,7 +204,7 @@ export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): L
         return true;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        void accept(ws, req, request);
+        accept(ws, req, request);
       });
       return true;
     },
