@@ -33,8 +33,8 @@ if (redisSkip('the browser test of notifications') === false) suite.test('notifi
     await page.waitForTimeout(300);
 
     // Another program: the JSON a Python publisher would send, with a plain PUBLISH.
-    const seed = { id: 7, title: 'Notification 12', message: 'This is a random message 34', color: 'purple', timestamp: 'Fri Nov 27 14:00:00 2026' };
-    await redis.publish(NOTIFICATIONS_CHANNEL, JSON.stringify(seed));
+    const sent = { id: 7, title: 'Notification 12', message: 'This is a random message 34', color: 'purple', timestamp: 'Fri Nov 27 14:00:00 2026' };
+    await redis.publish(NOTIFICATIONS_CHANNEL, JSON.stringify(sent));
     const alert = page.locator('[sse-swap="notification"] [role="alert"]');
     await alert.filter({ hasText: 'Notification 12' }).waitFor({ timeout: WAIT_MS });
     assert.equal((await alert.locator('.notification-title').innerText()).trim(), 'Notification 12');

@@ -291,8 +291,8 @@ describe('live components across server processes sharing Redis', { skip, timeou
       await sleep(10);
     }
 
-    // The seed's publisher's message, published by another program with a plain PUBLISH.
-    const seed = {
+    // A notification as a publisher script sends it, published by another program with a plain PUBLISH.
+    const sent = {
       id: 1,
       title: 'Notification 5',
       message: 'This is a random message 7',
@@ -306,7 +306,7 @@ describe('live components across server processes sharing Redis', { skip, timeou
     try {
       assert.equal(await cli.command('PING'), 'PONG');
       const sentAt = Date.now();
-      const reply = await cli.command(`PUBLISH notifications_channel ${JSON.stringify(JSON.stringify(seed))}`);
+      const reply = await cli.command(`PUBLISH notifications_channel ${JSON.stringify(JSON.stringify(sent))}`);
       const returnedAt = Date.now();
       assert.ok(Number(reply) >= 2, `redis-cli says ${reply} subscribers got it`);
       timing = { sentAt, returnedAt };
@@ -315,10 +315,10 @@ describe('live components across server processes sharing Redis', { skip, timeou
     }
 
     // notifications_channel has no prefix: another program (or run) may publish on it too.
-    const isSeed = (e: { event?: string; data: string; at: number }) =>
+    const isSent = (e: { event?: string; data: string; at: number }) =>
       e.at >= timing.sentAt &&
       e.event === 'notification' && e.data.includes('Notification 5') && e.data.includes('This is a random message 7');
-    const [fromA, fromB] = await Promise.all([onA.next(isSeed), onB.next(isSeed)]);
+    const [fromA, fromB] = await Promise.all([onA.next(isSent), onB.next(isSent)]);
     for (const [name, e] of [
       ['A', fromA],
       ['B', fromB],

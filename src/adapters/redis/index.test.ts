@@ -95,7 +95,7 @@ describe('weft/redis', { skip }, () => {
     const received: BackplaneMessage[] = [];
     await bp.subscribe(channel, (m) => received.push(m));
     const json = '{"id":1,"title":"t"}';
-    // As the seed's Python publisher does: a bare PUBLISH from another client.
+    // As another program's publisher does (a Python script, say): a bare PUBLISH from another client.
     const publisher = client();
     assert.equal(await publisher.publish(channel, json), 1, 'one subscriber connection for the channel');
     await waitFor(() => received.length === 1, 'the plain message');
