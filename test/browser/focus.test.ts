@@ -174,10 +174,11 @@ suite.test('what is typed while the request is out is kept, though the server cl
   await page.locator('.draft').focus();
   await page.keyboard.type('walk dog');
   const held = await holdNextEvent(page, 'todo');
-  const response = nextEventResponse(page, 'todo');
   await page.keyboard.press('Enter');
   assert.equal(JSON.parse(await held.sent).updates.draft, 'walk dog');
   await page.keyboard.type(' and cat');
+  // Wait for the answer from the moment it is let go, with room for a loaded machine.
+  const response = page.waitForResponse((r) => new URL(r.url()).pathname === '/components/todo/', { timeout: 3 * WAIT_MS });
   held.release();
   assert.equal((await response).status(), 200);
   await page.locator('li').first().waitFor({ timeout: WAIT_MS });
