@@ -6,9 +6,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Component, createWeft, html, Registry, type Weft } from 'weft';
 
 export const SECRET = 'bench-secret-bench-secret-bench-secret!!';
-const ITEMS = Array.from({ length: 20 }, (_, i) => ({ id: i, name: `Item <${i}> & "friends"` }));
+export const ITEMS = Array.from({ length: 20 }, (_, i) => ({ id: i, name: `Item <${i}> & "friends"` }));
 
-class Counter extends Component<{ count: number; items: typeof ITEMS }> {
+/** The benchmarks' counter: a count and a 20-item escaped list. */
+export class Counter extends Component<{ count: number; items: typeof ITEMS }> {
   static override events = { increment: true };
   mount() {
     return { count: 0, items: ITEMS };

@@ -15,14 +15,13 @@ import { loadavg } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { Component, createWeft, html, Registry, type Weft } from 'weft';
 import { WebSocket } from 'ws';
-import { SECRET } from './fixture.js';
+import { Counter, ITEMS, SECRET } from './fixture.js';
 
 export { SECRET };
 export const LIVE_PATH = '/ws/components/';
 
 // ── The components ───────────────────────────────────────────────────────────
 
-const ITEMS = Array.from({ length: 20 }, (_, i) => ({ id: i, name: `Item <${i}> & "friends"` }));
 
 /** A counter's first state, for the baseline's first render. */
 export function counterState(name: 'counter' | 'list-counter'): { count: number; items?: typeof ITEMS } {
@@ -45,22 +44,10 @@ export class LiveCounter extends Component<{ count: number }> {
 }
 
 /** The same counter with the 20-item escaped list the HTTP benchmarks render. */
-export class ListCounter extends Component<{ count: number; items: typeof ITEMS }> {
-  static override events = { increment: true };
+export class ListCounter extends Counter {
   static override live = true;
-  mount() {
-    return { count: 0, items: ITEMS };
-  }
-  increment() {
-    this.state.count++;
-  }
-  override render() {
-    return html`<p>Count: ${this.state.count}</p><ul>${this.state.items.map((i) => html`<li data-id="${i.id}">${i.name}</li>`)}</ul>
-<button ${this.on('increment')}>+1</button>`;
-  }
 }
 
-/** Every page shows the same score; a broadcast to `scoreboard` adds a point on all of them. */
 export class Scoreboard extends Component<{ score: number }> {
   static override events = { point: true };
   mount() {
