@@ -8,7 +8,7 @@
  */
 // First, so an unsupported Node.js fails here with a clear message.
 import './core/node-version.js';
-export { createWeft, Weft, type WeftOptions, type ViewRoute } from './core/app.js';
+export { createWeft, Weft, type WeftOptions, type ViewRoute } from './app.js';
 export {
   Component,
   type CheckedEvents,

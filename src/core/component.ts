@@ -17,6 +17,7 @@
 import { escapeHtml, SafeHtml } from './html.js';
 import { DEFAULT_RENDER_LIMITS, type RenderLimits, renderRecord } from './render-record.js';
 import { type StandardSchemaV1, validate } from './schema.js';
+import type { CurrentUser, EventPolicy, Permission, RateLimitOption } from './policy.js';
 
 /**
  * `true` accepts any JSON object as payload; a schema validates and coerces it.
@@ -78,6 +79,11 @@ export interface ComponentContext {
    * the same digest renders as an empty placeholder: the browser keeps its own.
    */
   kept?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The user the app's `user` function found for this request (`undefined`:
+   * anonymous). Components read it as `this.user`.
+   */
+  user?: CurrentUser | undefined;
 }
 
 /**
@@ -272,6 +278,23 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
    * anyway.
    */
   static live = false;
+  /**
+   * Who may use this component, on every door that serves it (its view, its
+   * events over HTTP or a WebSocket, its live pushes, its stream), e.g.
+   * `[IsAuthenticated]`. All must allow. Default: anyone.
+   */
+  static permissions: readonly Permission[] = [];
+  /**
+   * Most events a client may send this component: `"30/minute"`, or
+   * `{ rate, key }`. Counted per user, else per client address. Default: no limit.
+   */
+  static rateLimit: RateLimitOption | undefined = undefined;
+  /**
+   * Policies for single events, besides the component's own:
+   * `{ checkout: { permissions: [IsStaff], rateLimit: '5/second' } }`. The
+   * `@requires()` and `@rateLimit()` method decorators write the same.
+   */
+  static eventPolicies: Readonly<Record<string, EventPolicy>> = {};
 
   readonly name: string;
   readonly id: string;
@@ -291,6 +314,11 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
     this.context = init.context;
     this.endpoint = init.endpoint;
     this.#runtime = init.runtime;
+  }
+
+  /** The user of the request being served (`undefined`: anonymous); see `createWeft({ user })`. */
+  get user(): CurrentUser | undefined {
+    return this.context.user;
   }
 
   /** Builds the initial state from `this.params`. May be async (query a database). */
@@ -499,6 +527,9 @@ export interface ComponentClass<C extends Component<object, object> = Component<
   renderer: Renderer | undefined;
   tagName: string;
   live: boolean;
+  permissions: readonly Permission[];
+  rateLimit: RateLimitOption | undefined;
+  eventPolicies: Readonly<Record<string, EventPolicy>>;
 }
 
 /**
@@ -517,6 +548,7 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'errors',
   'context',
   'endpoint',
+  'user',
   'prototype',
   'then',
 ]);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { z } from 'zod';
-import { createWeft, type Weft } from './app.js';
+import { createWeft, type Weft } from '../app.js';
 import { Component } from './component.js';
 import type { EventCall } from './dispatch.js';
 import { WeftError } from './errors.js';

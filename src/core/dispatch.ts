@@ -13,6 +13,7 @@ import { validate } from './schema.js';
 import type { Envelope } from './state-codec.js';
 import { applyUpdates } from './updates.js';
 import { setSeqs } from './live.js';
+import type { PolicyStages } from './policy.js';
 
 /** One event: a declared handler name and its payload. */
 export interface EventCall {
@@ -32,6 +33,13 @@ export interface EventRequest {
 
 export interface DispatchHost extends LifecycleHost {
   readonly registry: Registry;
+  /** The app's policies (permissions, rate limits), run before and after the state is read. */
+  readonly policies?: PolicyStages | undefined;
+}
+
+/** The refusal for a request that needs a user and has none (the text htmx apps look for). */
+export function authenticationRequired(): WeftError {
+  return new WeftError(401, 'unauthenticated', 'Authentication required');
 }
 
 export function lookup(registry: Registry, name: string): ComponentClass {
@@ -63,11 +71,20 @@ export async function updatedState(
   return result.value as object;
 }
 
-/** Verifies a state blob issued to component `name` and opens it. */
-export function openBlob(host: DispatchHost, name: string, blob: unknown): Envelope<Record<string, unknown>, object> {
+/**
+ * Verifies a state blob issued to component `name` and opens it. A blob issued
+ * to a user is refused for any other user (403 `state_user`) and for an
+ * anonymous request (401): replaying someone's blob without their session gets nothing.
+ */
+export function openBlob(host: DispatchHost, name: string, blob: unknown, user?: unknown): Envelope<Record<string, unknown>, object> {
   const envelope = host.codec.decode<Record<string, unknown>, object>(blob, name);
   if (!isPlainObject(envelope.state)) {
     throw new WeftError(400, 'state_malformed', 'state blob does not hold an object');
+  }
+  const key = host.userKey?.(user);
+  if (envelope.user !== key) {
+    if (key === undefined) throw authenticationRequired();
+    throw new WeftError(403, 'state_user', 'this state was issued to another user');
   }
   return envelope;
 }
@@ -81,7 +98,7 @@ export async function restore(
   context: ComponentContext,
 ): Promise<AnyComponent> {
   const type = lookup(host.registry, name);
-  const envelope = openBlob(host, name, blob);
+  const envelope = openBlob(host, name, blob, context.user);
   return rebuild(host, type, envelope, updates, context);
 }
 
@@ -135,10 +152,18 @@ export async function runEvent(host: DispatchHost, instance: AnyComponent, call:
   }
 }
 
-/** Handles an event request end to end and returns the new render. */
+/**
+ * Handles an event request end to end and returns the new render: the request
+ * stage of the policies, the state, the component stage, the handlers, the render.
+ */
 export async function dispatch(host: DispatchHost, request: EventRequest, context: ComponentContext): Promise<Rendered> {
   const ctx = request.children ? { ...context, kept: request.children } : context;
-  const instance = await restore(host, request.component, request.state, request.updates, ctx);
+  const type = lookup(host.registry, request.component);
+  const input = { door: 'event' as const, name: request.component, type, context: ctx, events: request.events };
+  await host.policies?.request(input);
+  const envelope = openBlob(host, request.component, request.state, ctx.user);
+  const instance = await rebuild(host, type, envelope, request.updates, ctx);
+  await host.policies?.component({ ...input, instance });
   for (const call of request.events) await runEvent(host, instance, call);
   return renderInstance(host, instance);
 }

@@ -39,7 +39,11 @@ export type ErrorCode =
   | 'handler_error'
   | 'render_error'
   | 'not_joined'
-  | 'too_many_roots';
+  | 'too_many_roots'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'state_user'
+  | 'rate_limited';
 
 /**
  * A `code` for a {@link WeftError}: one of Weft's, or your app's own

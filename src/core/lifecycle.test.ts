@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createWeft } from './app.js';
+import { createWeft } from '../app.js';
 import { Component, type TemplateContext } from './component.js';
 import { WeftError } from './errors.js';
 import { html, raw, type SafeHtml } from './html.js';

@@ -28,6 +28,11 @@ export interface LifecycleHost extends ComponentRuntime {
   userError(err: unknown, code: 'handler_error' | 'render_error', where: string): WeftError;
   /** The id of the last message published to `group`, so a render can record what it reflects. */
   groupHead?(group: string): Promise<string | undefined>;
+  /**
+   * The key a user's blobs are bound to (`undefined`: anonymous). A blob issued
+   * to one user is refused for any other (dispatch.ts, `openBlob`).
+   */
+  userKey?(user: unknown): string | undefined;
 }
 
 export type AnyComponent = Component<object, object>;
@@ -175,6 +180,7 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
       bound,
       groups,
       seqs,
+      user: host.userKey?.(instance.context.user),
     });
   } catch (err) {
     // Over the cap is a WeftError (413) and passes through; state that cannot be

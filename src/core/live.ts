@@ -19,6 +19,11 @@ export function groupTopic(group: string): string {
   return `group:${group}`;
 }
 
+/** The backplane topic that tells a user's sockets the user signed out. */
+export function sessionTopic(userKey: string): string {
+  return `session:${userKey}`;
+}
+
 export function checkGroup(group: unknown, where: string): string {
   if (typeof group !== 'string' || !GROUP_NAME.test(group)) {
     throw new TypeError(`${where}: group ${JSON.stringify(group)} must match ${GROUP_NAME}`);

@@ -8,7 +8,7 @@
  *     v1.<base64url(JSON envelope)>.<base64url(HMAC-SHA256(secret, "v1." + base64url(JSON envelope)))>
  *
  * The envelope is `{"n": name, "i": id, "t": issued-at seconds, "k": key id, "s": state, "p"?: params, "c"?: child digest,
- * "w"?: bound fields, "g"?: groups, "q"?: group → last message id}`.
+ * "w"?: bound fields, "g"?: groups, "q"?: group → last message id, "u"?: user key}`.
  * Because the component name sits inside the signed bytes, a blob issued to one
  * component cannot be replayed against another. The key id names the secret that
  * signed the blob, so a page from before a secret change is told it is out of date
@@ -46,6 +46,8 @@ export interface Envelope<S = unknown, P = unknown> {
   groups: readonly string[];
   /** For each group, the id of the last group message the state reflects: a rejoin replays what came after. */
   seqs: Readonly<Record<string, string>>;
+  /** The key of the user it was issued to (absent: anonymous, or an app that names no users). */
+  user?: string | undefined;
 }
 
 /** What a blob may carry besides name, id, state and params. */
@@ -54,6 +56,7 @@ export interface EnvelopeExtras {
   bound?: readonly string[] | undefined;
   groups?: readonly string[] | undefined;
   seqs?: Readonly<Record<string, string>> | undefined;
+  user?: string | undefined;
 }
 
 const VERSION = 'v1';
@@ -124,7 +127,7 @@ export class StateCodec {
    * cap, and a TypeError when it holds NaN or ±Infinity (a bug in the component).
    */
   encode(name: string, id: string, state: unknown, params?: unknown, now = Date.now(), extras: EnvelopeExtras = {}): string {
-    const { child, bound, groups, seqs } = extras;
+    const { child, bound, groups, seqs, user } = extras;
     const hasParams = params !== undefined && !(typeof params === 'object' && params !== null && Object.keys(params).length === 0);
     const stateJson = JSON.stringify(state);
     // NaN and Infinity serialise as null: only a state whose JSON has a null can hold one.
@@ -136,6 +139,7 @@ export class StateCodec {
       (child === undefined ? '' : `,"c":${JSON.stringify(child)}`) +
       (bound === undefined || bound.length === 0 ? '' : `,"w":${JSON.stringify(bound)}`) +
       (groups === undefined || groups.length === 0 ? '' : `,"g":${JSON.stringify(groups)},"q":${JSON.stringify(seqs ?? {})}`) +
+      (user === undefined ? '' : `,"u":${JSON.stringify(user)}`) +
       '}';
     const bytes = Buffer.from(envelope);
     this.#checkSize(bytes.length, 'component state');
@@ -192,7 +196,7 @@ export class StateCodec {
       throw new WeftError(400, 'state_signature', 'state signature is invalid (tampered, or signed with another secret)');
     }
     this.#checkSize(bytes.length, 'state in request');
-    let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown; c?: unknown; w?: unknown; g?: unknown; q?: unknown } | null;
+    let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown; c?: unknown; w?: unknown; g?: unknown; q?: unknown; u?: unknown } | null;
     try {
       raw = JSON.parse(bytes.toString('utf8'));
     } catch {
@@ -211,7 +215,8 @@ export class StateCodec {
       (raw.c !== undefined && typeof raw.c !== 'string') ||
       (raw.w !== undefined && !(Array.isArray(raw.w) && raw.w.every((f) => typeof f === 'string'))) ||
       (raw.g !== undefined && !(Array.isArray(raw.g) && raw.g.every((f) => typeof f === 'string'))) ||
-      (raw.q !== undefined && !isStringMap(raw.q))
+      (raw.q !== undefined && !isStringMap(raw.q)) ||
+      (raw.u !== undefined && typeof raw.u !== 'string')
     ) {
       throw new WeftError(400, 'state_malformed', 'state envelope is missing name, id or issue time');
     }
@@ -234,6 +239,7 @@ export class StateCodec {
       bound: (raw.w as string[] | undefined) ?? [],
       groups: (raw.g as string[] | undefined) ?? [],
       seqs: (raw.q as Record<string, string> | undefined) ?? {},
+      user: raw.u as string | undefined,
     };
   }
 }

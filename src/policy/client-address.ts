@@ -10,10 +10,23 @@
  * transport keys its limits by the same address.
  */
 import ipaddr from 'ipaddr.js';
-import type { ClientAddressOption } from '../core/app.js';
 import type { RequestInfo } from '../core/component.js';
 
-export type { ClientAddressOption };
+/**
+ * How the client address is found (the `clientAddress` option):
+ *
+ * - not set (the default): the socket's address. Right when browsers connect
+ *   to the app directly; `X-Forwarded-For` is ignored, so a client cannot choose
+ *   its own address by sending it.
+ * - `{ trustedProxies: n }`: the app is reached only through `n` proxies, each
+ *   appending the address it saw to `X-Forwarded-For`; the client is the entry
+ *   `n` from the right. `X-Forwarded-Proto` is read the same way.
+ * - a function: your platform's own rule, e.g.
+ *   `(request) => request.headers['fly-client-ip'] ?? request.ip`. It gets the
+ *   request with `ip` set to the socket's address. `X-Forwarded-Proto` is then
+ *   trusted as the nearest proxy set it (its last entry).
+ */
+export type ClientAddressOption = { trustedProxies: number } | ((request: RequestInfo) => string);
 
 export interface ClientResolver {
   /** The client's address (the socket address unless proxies are trusted). */

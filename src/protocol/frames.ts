@@ -123,4 +123,6 @@ export const CLOSE = {
   idle: 4408,
   /** Too many protocol errors or messages: the client is misbehaving. */
   policy: 1008,
+  /** The user signed out (`weft.signOut()`): reconnect, as whoever the page's cookies now say. */
+  signedOut: 4401,
 } as const;

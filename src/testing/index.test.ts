@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { createWeft } from '../core/app.js';
+import { createWeft } from '../app.js';
 import { Component, type TemplateContext } from '../core/component.js';
 import { WeftError } from '../core/errors.js';
 import { html } from '../core/html.js';

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createWeft, type Weft } from '../core/app.js';
+import { createWeft, type Weft } from '../app.js';
 import { WeftError } from '../core/errors.js';
 import type {
   CheckedEvents,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createWeft, type Weft, type WeftOptions } from '../core/app.js';
+import { createWeft, type Weft, type WeftOptions } from '../app.js';
 import { Component } from '../core/component.js';
 import { WeftError } from '../core/errors.js';
 import { html } from '../core/html.js';

@@ -10,7 +10,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { STATUS_CODES } from 'node:http';
-import type { Weft } from '../core/app.js';
+import type { Weft } from '../app.js';
 import { type ComponentContext, type ContextLocals, fullContext, type RequestInfo } from '../core/component.js';
 import type { EventCall, EventRequest } from '../core/dispatch.js';
 import { WeftError } from '../core/errors.js';
@@ -254,8 +254,10 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     return { ...request, ip: client.address(request) };
   }
 
-  function context(request: RequestInfo, req: HttpRequest): ComponentContext {
-    return fullContext({ request, locals: req.locals as ContextLocals | undefined });
+  /** The request's context for components, with its user found once, before anything else. */
+  async function context(request: RequestInfo, req: HttpRequest): Promise<ComponentContext> {
+    const locals = (req.locals ?? {}) as ContextLocals;
+    return fullContext({ request, locals, user: await weft.findUser(request, locals) });
   }
 
   async function handleEvent(req: HttpRequest, name: string): Promise<HttpResponse> {
@@ -287,7 +289,7 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     const text = await req.body(weft.limits.maxBodyBytes);
     const event = parseEventBody(name, parseJson(text, weft.limits.maxDepth), weft.limits.maxEvents);
     try {
-      return htmlResponse((await weft.dispatch(event, context(request, req))).html);
+      return htmlResponse((await weft.dispatch(event, await context(request, req))).html);
     } catch (err) {
       // The blob is verified first (P3.3), so here its fate is known: only a
       // request whose own blob failed counts, and only such a request is ever
@@ -305,14 +307,34 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     return { status: 200, headers, body: req.method === 'HEAD' ? '' : asset.body };
   }
 
-  /** A view's refusal is a page for a browser loading it, JSON for htmx and scripts. */
+  /**
+   * A view's refusal is a page for a browser loading it, JSON for htmx and
+   * scripts. A browser that must sign in first is sent to the login URL.
+   */
   async function handleView(req: HttpRequest): Promise<HttpResponse | undefined> {
     try {
       return await serveView(req);
     } catch (err) {
       if (!wantsPage(req)) throw err;
-      return htmlError(err instanceof WeftError ? err : unexpected(err));
+      const refusal = err instanceof WeftError ? err : unexpected(err);
+      if (refusal.status === 401 && weft.loginUrl !== undefined) {
+        const location = loginLocation(weft.loginUrl, req.url.pathname + req.url.search);
+        return { status: 302, headers: { location, 'cache-control': 'no-store', ...NOSNIFF }, body: '' };
+      }
+      return htmlError(refusal);
     }
+  }
+
+  /**
+   * A refusal as JSON; a 401 to an htmx request also names the login URL in
+   * `HX-Redirect`, so htmx takes the browser there (the page it was on is `next`).
+   */
+  function refusal(req: HttpRequest, err: WeftError): HttpResponse {
+    const response = jsonError(err);
+    if (err.status === 401 && weft.loginUrl !== undefined && req.headers['hx-request'] !== undefined) {
+      response.headers['hx-redirect'] = loginLocation(weft.loginUrl, samePagePath(req));
+    }
+    return response;
   }
 
   async function serveView(req: HttpRequest): Promise<HttpResponse | undefined> {
@@ -338,10 +360,10 @@ export function createHttpHandler(weft: Weft): HttpHandler {
       // EventSource sends Last-Event-ID when it reconnects; a client that opens a
       // new stream itself can pass the same as ?lastEventId=.
       const last = req.headers['last-event-id'] ?? req.url.searchParams.get('lastEventId') ?? undefined;
-      const body = await openStream(weft, match.route.type, match.route.name, params, context(requestInfo(req), req), last);
+      const body = await openStream(weft, match.route.type, match.route.name, params, await context(requestInfo(req), req), last);
       return { status: 200, headers, body };
     }
-    const rendered = await weft.render(match.route.type, params, context(requestInfo(req), req));
+    const rendered = await weft.render(match.route.type, params, await context(requestInfo(req), req), match.route);
     return htmlResponse(rendered.html);
   }
 
@@ -368,7 +390,28 @@ export function createHttpHandler(weft: Weft): HttpHandler {
       }
       return undefined;
     } catch (err) {
-      return jsonError(err instanceof WeftError ? err : unexpected(err));
+      return refusal(req, err instanceof WeftError ? err : unexpected(err));
     }
   };
+}
+
+/** `loginUrl` with `next` set to the page to come back to. */
+export function loginLocation(loginUrl: string, next: string): string {
+  return `${loginUrl}${loginUrl.includes('?') ? '&' : '?'}next=${encodeURIComponent(next)}`;
+}
+
+/**
+ * The path of the page an htmx request came from (its `HX-Current-URL`), when
+ * that page is on this site; else `/`. Never another site: `next` must not
+ * become an open redirect.
+ */
+function samePagePath(req: HttpRequest): string {
+  const current = req.headers['hx-current-url'];
+  if (current === undefined) return '/';
+  try {
+    const url = new URL(current);
+    return url.host === (req.headers.host ?? req.url.host) ? url.pathname + url.search : '/';
+  } catch {
+    return '/';
+  }
 }

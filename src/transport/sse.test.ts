@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { serve } from '../adapters/node/index.js';
 import { MemoryBackplane } from '../backplane/memory.js';
-import { createWeft, type Weft } from '../core/app.js';
+import { createWeft, type Weft } from '../app.js';
 import { Component } from '../core/component.js';
 import { html } from '../core/html.js';
 import { Registry } from '../core/registry.js';

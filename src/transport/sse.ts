@@ -13,7 +13,7 @@
  *   stream and lets the server notice a client that went away.
  * - When the client goes away the subscription ends: nothing leaks.
  */
-import type { Weft } from '../core/app.js';
+import type { Weft } from '../app.js';
 import type { ComponentClass, ComponentContext } from '../core/component.js';
 import { WeftError } from '../core/errors.js';
 import { type AnyComponent, mountNew, renderInstance } from '../core/lifecycle.js';
@@ -57,7 +57,11 @@ export async function openStream(
 ): Promise<EventStream> {
   const spec = checkStreamClass(type as unknown as Parameters<typeof checkStreamClass>[0], name);
   const event = spec.event ?? 'message';
+  // The same policies as every other door: refused here, the stream never opens.
+  const stage = { door: 'stream' as const, name, type, context };
+  await weft.policies.request(stage);
   const instance: AnyComponent = await mountNew(weft, type, name, params, context);
+  await weft.policies.component({ ...stage, instance });
   const since = lastEventId !== undefined && isSeq(lastEventId) ? lastEventId : await weft.backplane.head(spec.channel);
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   return {
@@ -69,6 +73,17 @@ export async function openStream(
       const onMessage = (message: BackplaneMessage): void => {
         chain = chain.then(async () => {
           if (stopped) return;
+          try {
+            // A permission that no longer holds (the user's role was taken away, say) ends the stream.
+            await weft.policies.request(stage);
+            await weft.policies.component({ ...stage, instance });
+          } catch (err) {
+            const e = err instanceof WeftError ? err : weft.userError(err, 'handler_error', `a permission of ${name}`);
+            write(sseMessage(last, 'weft:error', JSON.stringify(e.toJSON())));
+            stop();
+            end();
+            return;
+          }
           try {
             if ((await (instance as unknown as Receiver).receive(message.data)) === false) return;
             const { html } = await renderInstance(weft, instance);

@@ -54,11 +54,11 @@ export const REGEX_INVENTORY: readonly RegexEntry[] = [
     covered: 'error stacks in development',
   },
 
-  // Views (src/core/app.ts)
-  { file: 'src/core/app.ts', regex: 'new RegExp(`^${source}$`)', covered: 'view routes' },
-  { file: 'src/core/app.ts', regex: '/[.*+?^${}()|[\\]\\\\]/g', covered: 'not request-controlled: escapes the path patterns the app registers with view()' },
+  // Views (src/app.ts)
+  { file: 'src/app.ts', regex: 'new RegExp(`^${source}$`)', covered: 'view routes' },
+  { file: 'src/app.ts', regex: '/[.*+?^${}()|[\\]\\\\]/g', covered: 'not request-controlled: escapes the path patterns the app registers with view()' },
   {
-    file: 'src/core/app.ts',
+    file: 'src/app.ts',
     regex: '/\\/+$/',
     covered: 'not request-controlled: trims the basePath and assetsPath options once, at startup (it would be slow on a long run of slashes, which no request can supply)',
   },

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import express, { type ErrorRequestHandler } from 'express';
-import { createWeft, type Weft } from '../../core/app.js';
+import { createWeft, type Weft } from '../../app.js';
 import { Component } from '../../core/component.js';
 import { html } from '../../core/html.js';
 import { Registry } from '../../core/registry.js';

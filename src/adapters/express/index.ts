@@ -14,7 +14,7 @@
  * app.use(weftErrors(weft));
  */
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
-import type { Weft } from '../../core/app.js';
+import type { Weft } from '../../app.js';
 import { WeftError } from '../../core/errors.js';
 import { createHttpHandler, jsonError } from '../../transport/http.js';
 import { readNodeBody, toHttpRequest, writeResponse } from '../node/index.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createWeft, type Weft } from '../../core/app.js';
+import { createWeft, type Weft } from '../../app.js';
 import { Component } from '../../core/component.js';
 import { html } from '../../core/html.js';
 import { Registry } from '../../core/registry.js';

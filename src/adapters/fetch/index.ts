@@ -9,7 +9,7 @@
  * // Weft's routes, then the app's own (and its notFound) for everything else.
  * app.use(async (c, next) => (await weftRoutes(c.req.raw, { ip: getConnInfo(c).remote.address, locals: { user: c.get('user') } })) ?? next());
  */
-import type { Weft } from '../../core/app.js';
+import type { Weft } from '../../app.js';
 import { WeftError } from '../../core/errors.js';
 import { isEventStream } from '../../transport/sse.js';
 import { bodyReadError, checkContentEncoding, createHttpHandler, decodeBody, type HttpResponse, jsonError } from '../../transport/http.js';

@@ -4,7 +4,7 @@ import { type AddressInfo, connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createWeft, type Weft } from '../../core/app.js';
+import { createWeft, type Weft } from '../../app.js';
 import { Component } from '../../core/component.js';
 import { html } from '../../core/html.js';
 import { Registry } from '../../core/registry.js';

@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { createLiveServer, type LiveServer, type LiveServerOptions } from '../../transport/ws/index.js';
 import { isEventStream } from '../../transport/sse.js';
-import type { Weft } from '../../core/app.js';
+import type { Weft } from '../../app.js';
 import { WeftError } from '../../core/errors.js';
 import { bodyReadError, checkContentEncoding, createHttpHandler, decodeBody, type HttpRequest, type HttpResponse, jsonError } from '../../transport/http.js';
 

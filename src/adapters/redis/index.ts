@@ -49,7 +49,7 @@ export interface RedisBackplaneOptions extends BackplaneOptions {
   /**
    * Whether subscribers of a topic also get plain `PUBLISH <topic>` messages
    * from other programs. Default: every topic except live components' groups
-   * (`group:…`), whose messages run handlers and so come only through
+   * (`group:…`) and sign-outs (`session:…`), whose messages run handlers or close sockets and so come only through
    * `broadcast()`. Pass a function to choose per topic.
    */
   plainChannels?: boolean | ((topic: string) => boolean);
@@ -128,7 +128,7 @@ export class RedisBackplane implements Backplane {
       throw new RangeError(`streamTtlMs must be a non-negative integer, got ${String(options.streamTtlMs)}`);
     }
     this.#prefix = options.prefix ?? 'weft:';
-    const plain = options.plainChannels ?? ((topic: string) => !topic.startsWith('group:'));
+    const plain = options.plainChannels ?? ((topic: string) => !topic.startsWith('group:') && !topic.startsWith('session:'));
     this.#plain = typeof plain === 'function' ? plain : () => plain;
     this.#onError = options.onError ?? ((error) => console.error('weft redis backplane:', error));
     if (options.redis) {

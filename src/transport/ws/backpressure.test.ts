@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { serve } from '../../adapters/node/index.js';
-import { createWeft, type Weft } from '../../core/app.js';
+import { createWeft, type Weft } from '../../app.js';
 import { Component } from '../../core/component.js';
 import { html } from '../../core/html.js';
 import { Registry } from '../../core/registry.js';

@@ -6,7 +6,7 @@
  * the replay at join) runs in order on one chain per root.
  */
 import type { WebSocket } from 'ws';
-import type { Weft } from '../../core/app.js';
+import type { Weft } from '../../app.js';
 import type { ComponentClass, ComponentContext } from '../../core/component.js';
 import { lookup, openBlob, rebuild, runEvent, updatedState } from '../../core/dispatch.js';
 import { WeftError } from '../../core/errors.js';
@@ -158,12 +158,16 @@ export class LiveConnection {
     this.#enqueue(root, async () => {
       try {
         root.type = lookup(this.#weft.registry, frame.name);
-        const envelope = openBlob(this.#weft, frame.name, frame.state);
+        // Joining is opening the component again: the same permissions as its view.
+        const stage = { door: 'join' as const, name: frame.name, type: root.type, context: this.#context };
+        await this.#weft.policies.request(stage);
+        const envelope = openBlob(this.#weft, frame.name, frame.state, this.#context.user);
         if (envelope.id !== frame.id) {
           throw new WeftError(400, 'state_component', `state was issued to root "${envelope.id}", not "${frame.id}"`);
         }
         root.bound = envelope.bound;
         root.instance = await rebuild(this.#weft, root.type, envelope, {}, { ...this.#context });
+        await this.#weft.policies.component({ ...stage, instance: root.instance });
       } catch (err) {
         this.#leave(frame.id);
         this.#send(errorFrame(toWeftError(this.#weft, err), frame.id, undefined, true));
@@ -231,20 +235,43 @@ export class LiveConnection {
       this.#weft.logger.error(`Weft: unreadable message on group "${group}"`, err);
       return false;
     }
-    if (call.event === undefined) return true;
     // The sender handled it already (Component.broadcast skips its own root).
-    if (call.origin === root.id) return false;
+    if (call.event !== undefined && call.origin === root.id) return false;
+    if (!(await this.#stillAllowed(root, call.event === undefined ? [] : [{ event: call.event, payload: call.payload ?? {} }]))) return false;
+    if (call.event === undefined) return true;
     await this.#guarded(root, undefined, async () => {
       await runEvent(this.#weft, root.instance, { event: call.event as string, payload: call.payload ?? {} });
     });
     return true;
   }
 
+  /**
+   * Whether the root may still receive what its groups send, by the same
+   * permissions as its view and events: one that stopped holding (a role taken
+   * away) drops the root's subscriptions, and its page is told why.
+   */
+  async #stillAllowed(root: LiveRoot, events: { event: string; payload: Record<string, unknown> }[]): Promise<boolean> {
+    const stage = { door: 'broadcast' as const, name: root.name, type: root.type, context: root.instance.context, events };
+    try {
+      await this.#weft.policies.request(stage);
+      await this.#weft.policies.component({ ...stage, instance: root.instance });
+      return true;
+    } catch (err) {
+      this.#leave(root.id);
+      this.#send(errorFrame(toWeftError(this.#weft, err), root.id, undefined, true));
+      return false;
+    }
+  }
+
   async #event(root: LiveRoot, frame: EventFrame): Promise<void> {
     const ok = await this.#guarded(root, frame.ref, async () => {
       const { instance } = root;
+      const stage = { door: 'event' as const, name: root.name, type: root.type, context: instance.context, events: frame.request.events };
+      // Permissions and rate limits as over HTTP, before anything changes.
+      await this.#weft.policies.request(stage);
       (instance.context as ComponentContext).kept = frame.request.children;
       instance.state = await updatedState(root.type, root.name, instance.state as Record<string, unknown>, frame.request.updates, root.bound);
+      await this.#weft.policies.component({ ...stage, instance });
       for (const call of frame.request.events) await runEvent(this.#weft, instance, call);
     });
     if (ok) await this.#render(root, frame.ref);

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { serve } from '../../adapters/node/index.js';
-import { createWeft, type Weft } from '../../core/app.js';
+import { createWeft, type Weft } from '../../app.js';
 import { Component } from '../../core/component.js';
 import { html } from '../../core/html.js';
 import { Registry } from '../../core/registry.js';

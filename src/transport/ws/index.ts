@@ -11,13 +11,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import type { Weft } from '../../core/app.js';
+import type { Weft } from '../../app.js';
 import { type ComponentContext, type ContextLocals, fullContext, type RequestInfo } from '../../core/component.js';
 import { WeftError } from '../../core/errors.js';
 import { hostCheck } from '../../policy/allowed-hosts.js';
 import { clientResolver } from '../../policy/client-address.js';
 import { checkCsrf } from '../../policy/csrf.js';
 import { CLOSE } from '../../protocol/frames.js';
+import type { CurrentUser } from '../../core/policy.js';
+import { sessionTopic } from '../../core/live.js';
 import { LiveConnection, type LiveLimits } from './connection.js';
 
 export interface LiveServerOptions extends Partial<LiveLimits> {
@@ -42,6 +44,7 @@ export interface LiveServer {
 
 interface Tracked {
   connection: LiveConnection;
+  leaveSession?: () => void;
   alive: boolean;
   lastMessage: number;
 }
@@ -99,24 +102,9 @@ export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): L
   heartbeat.unref();
 
   function accept(ws: WebSocket, req: IncomingMessage, request: RequestInfo): void {
-    const failed = (err: unknown): void => {
-      weft.logger.error('Weft: locals() failed for a WebSocket', err);
-      ws.close(1011, 'internal error');
-    };
-    let found: Record<string, unknown> | Promise<Record<string, unknown>>;
-    try {
-      found = options.locals?.(req) ?? {};
-    } catch (err) {
-      failed(err);
-      return;
-    }
-    if (!(found instanceof Promise)) {
-      start(ws, request, found);
-      return;
-    }
     // The browser may send its joins as soon as the socket opens: frames that
-    // arrive while the app finds the locals wait for them, and a socket that
-    // closes meanwhile is never tracked.
+    // arrive while the app finds the locals and the user wait for them, and a
+    // socket that closes meanwhile is never tracked.
     const early: [RawData, boolean][] = [];
     const hold = (data: RawData, isBinary: boolean): void => void early.push([data, isBinary]);
     let closed = false;
@@ -125,24 +113,38 @@ export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): L
     };
     ws.on('message', hold);
     ws.once('close', gone);
-    found.then(
-      (locals) => {
-        ws.off('message', hold);
-        ws.off('close', gone);
-        if (closed) return;
-        start(ws, request, locals ?? {});
-        for (const [data, isBinary] of early) onMessage.call(ws, data, isBinary);
-      },
-      (err: unknown) => {
-        ws.off('message', hold);
-        ws.off('close', gone);
-        if (!closed) failed(err);
-      },
-    );
+    const settle = (): void => {
+      ws.off('message', hold);
+      ws.off('close', gone);
+    };
+    void (async () => {
+      let locals: Record<string, unknown>;
+      try {
+        locals = (await options.locals?.(req)) ?? {};
+      } catch (err) {
+        settle();
+        weft.logger.error('Weft: locals() failed for a WebSocket', err);
+        if (!closed) ws.close(1011, 'internal error');
+        return;
+      }
+      let user;
+      try {
+        user = await weft.findUser(request, locals as unknown as ContextLocals);
+      } catch {
+        // findUser logged it.
+        settle();
+        if (!closed) ws.close(1011, 'internal error');
+        return;
+      }
+      settle();
+      if (closed) return;
+      start(ws, request, locals, user);
+      for (const [data, isBinary] of early) onMessage.call(ws, data, isBinary);
+    })();
   }
 
-  function start(ws: WebSocket, request: RequestInfo, locals: Record<string, unknown>): void {
-    const context: Omit<ComponentContext, 'kept'> = fullContext({ request, locals: locals as unknown as ContextLocals });
+  function start(ws: WebSocket, request: RequestInfo, locals: Record<string, unknown>, user: CurrentUser | undefined): void {
+    const context: Omit<ComponentContext, 'kept'> = fullContext({ request, locals: locals as unknown as ContextLocals, user });
     const connection = new LiveConnection(weft, ws, context, limits);
     const tracked: Tracked = { connection, alive: true, lastMessage: Date.now() };
     sockets.set(ws, tracked);
@@ -150,6 +152,17 @@ export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): L
     ws.on('message', onMessage);
     ws.on('close', onClose);
     ws.on('error', onError);
+    const key = weft.userKey(user);
+    if (key !== undefined) {
+      // `weft.signOut(user)`: the socket closes, and the page reconnects with
+      // its new cookies, so its roots are judged again as the user it is now.
+      void weft.hub
+        .join(sessionTopic(key), () => ws.close(CLOSE.signedOut, 'signed out'))
+        .then((leave) => {
+          if (sockets.has(ws)) tracked.leaveSession = leave;
+          else leave();
+        }, (err: unknown) => weft.logger.error('Weft: could not follow sign-outs', err));
+    }
   }
 
   function onPong(this: WebSocket): void {
@@ -173,6 +186,7 @@ export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): L
     const tracked = sockets.get(this);
     sockets.delete(this);
     tracked?.connection.close();
+    tracked?.leaveSession?.();
   }
 
   function onError(): void {

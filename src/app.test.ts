@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createWeft, Weft, type WeftOptions } from './app.js';
-import { Component, type Renderer } from './component.js';
-import { WeftError } from './errors.js';
-import { html, SafeHtml } from './html.js';
-import { childDigest } from './lifecycle.js';
-import { Registry, registry as defaultRegistry } from './registry.js';
-import { StateCodec } from './state-codec.js';
+import { Component, type Renderer } from './core/component.js';
+import { WeftError } from './core/errors.js';
+import { html, SafeHtml } from './core/html.js';
+import { childDigest } from './core/lifecycle.js';
+import { Registry, registry as defaultRegistry } from './core/registry.js';
+import { StateCodec } from './core/state-codec.js';
 
 const SECRET = 'app-test-secret-0123456789abcdefghijk';
 const OLD_SECRET = 'app-test-old-secret-0123456789abcdefg';

@@ -3,22 +3,41 @@
  * `createWeft()`: the app object that ties a registry, a signing secret and the
  * limits together. Host adapters (`weft/node`, `weft/express`, `weft/fetch`) wrap it.
  */
-import { randomBytes } from 'node:crypto';
-import { type Component, type ComponentClass, type ComponentContext, fullContext, type Renderer, type RequestInfo } from './component.js';
-import { devSecret } from './dev-secret.js';
-import { dispatch, type DispatchHost, type EventRequest, lookup } from './dispatch.js';
-import { WeftError } from './errors.js';
-import { SafeHtml } from './html.js';
-import { childDigest, digestOf, isStateful, type LifecycleHost, mountNew, type Rendered, renderInstance, setDigest } from './lifecycle.js';
-import { defaultRoots, redactError } from './redact-paths.js';
-import { notRegistered, Registry, registry as defaultRegistry } from './registry.js';
-import { DEFAULT_RENDER_LIMITS } from './render-record.js';
-import { placeholderRoot } from './root.js';
-import { StateCodec } from './state-codec.js';
-import { checkGroup, checkStreamClass, encodeGroupMessage, groupTopic, type StreamSpec } from './live.js';
-import { Hub } from '../backplane/hub.js';
-import { MemoryBackplane } from '../backplane/memory.js';
-import type { Backplane } from '../backplane/types.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { type Component, type ComponentClass, type ComponentContext, type ContextLocals, fullContext, type Renderer, type RequestInfo } from './core/component.js';
+import { devSecret } from './core/dev-secret.js';
+import { dispatch, type DispatchHost, type EventRequest, lookup } from './core/dispatch.js';
+import { WeftError } from './core/errors.js';
+import { SafeHtml } from './core/html.js';
+import { childDigest, digestOf, isStateful, type LifecycleHost, mountNew, type Rendered, renderInstance, setDigest } from './core/lifecycle.js';
+import { defaultRoots, redactError } from './core/redact-paths.js';
+import { notRegistered, Registry, registry as defaultRegistry } from './core/registry.js';
+import { DEFAULT_RENDER_LIMITS } from './core/render-record.js';
+import { placeholderRoot } from './core/root.js';
+import { StateCodec } from './core/state-codec.js';
+import { checkGroup, checkStreamClass, encodeGroupMessage, groupTopic, sessionTopic, type StreamSpec } from './core/live.js';
+import { Hub } from './backplane/hub.js';
+import { MemoryBackplane } from './backplane/memory.js';
+import type { Backplane } from './backplane/types.js';
+import type { CurrentUser, PolicyStages, RateLimitOption } from './core/policy.js';
+import { type ClientAddressOption, clientKey } from './policy/client-address.js';
+import { checkComponentPolicies, createPolicyStages, parseRateLimit } from './policy/stages.js';
+import { createMemoryRateLimitStore, type RateLimitStore } from './policy/rate-limit/store.js';
+
+/** What the app's `user` function is given: the request, and the locals the host found for it. */
+export interface UserInput {
+  request: RequestInfo;
+  locals: ContextLocals;
+}
+
+/** How the app finds the user of a request (see {@link WeftOptions.user}). */
+export type UserResolver = (input: UserInput) => CurrentUser | undefined | null | Promise<CurrentUser | undefined | null>;
+
+/** Options of a view (`weft.view(path, Type, options)`). */
+export interface ViewOptions {
+  /** Most loads of this view per client: `"60/minute"` (see `static rateLimit`). */
+  rateLimit?: RateLimitOption;
+}
 
 export interface WeftOptions {
   /**
@@ -84,6 +103,29 @@ export interface WeftOptions {
   backplane?: Backplane;
   /** Where pages open their WebSocket. Default `/ws/components/`. */
   livePath?: string;
+  /**
+   * How to find the user of a request, on every door (HTTP events, views,
+   * WebSocket, SSE): a function of the request and its locals, e.g.
+   * `({ locals }) => locals.user` (Express' `req.user`, see `weft/express`), or
+   * `session.user((data) => data.user)` with `createCookieSession()`. Components
+   * see it as `this.user`; permissions and rate limits use it; and every state
+   * blob is bound to it, so a blob issued to one user is refused for any other
+   * and for an anonymous request. Default: every request is anonymous.
+   */
+  user?: UserResolver;
+  /** The stable id of a user, for blob binding and rate-limit keys. Default: `String(user.id)`. */
+  userId?: (user: CurrentUser) => string;
+  /**
+   * Where to send a request that needs a user and has none: an htmx request gets
+   * `HX-Redirect` to it (with its 401), a browser loading a view a redirect.
+   * `?next=<the page>` is added.
+   */
+  loginUrl?: string;
+  /**
+   * Where rate-limit counters live. Default: in this process's memory. Several
+   * processes share limits with `createRedisRateLimitStore()` from `weft/redis`.
+   */
+  rateLimitStore?: RateLimitStore;
 }
 
 /** A view: a component served at a URL path (`/contacts/:page`). */
@@ -95,6 +137,7 @@ export interface ViewRoute {
   name: string;
   /** Served as an event stream (`weft.stream()`), not as a page. */
   stream?: boolean;
+  options: ViewOptions;
 }
 
 export interface ResolvedLimits {
@@ -109,21 +152,6 @@ export interface ResolvedLimits {
   clientAddress: ClientAddressOption | undefined;
 }
 
-/**
- * How the client address is found (the `clientAddress` option):
- *
- * - not set (the default): the socket's address. Right when browsers connect
- *   to the app directly; `X-Forwarded-For` is ignored, so a client cannot choose
- *   its own address by sending it.
- * - `{ trustedProxies: n }`: the app is reached only through `n` proxies, each
- *   appending the address it saw to `X-Forwarded-For`; the client is the entry
- *   `n` from the right. `X-Forwarded-Proto` is read the same way.
- * - a function: your platform's own rule, e.g.
- *   `(request) => request.headers['fly-client-ip'] ?? request.ip`. It gets the
- *   request with `ip` set to the socket's address. `X-Forwarded-Proto` is then
- *   trusted as the nearest proxy set it (its last entry).
- */
-export type ClientAddressOption = { trustedProxies: number } | ((request: RequestInfo) => string);
 
 const MIN_SECRET_LENGTH = 32;
 
@@ -194,6 +222,10 @@ export class Weft implements DispatchHost, LifecycleHost {
   /** This process's subscriptions to the backplane, shared by every socket and stream. */
   readonly hub: Hub;
   readonly livePath: string;
+  readonly policies: PolicyStages;
+  readonly loginUrl: string | undefined;
+  readonly #user: UserResolver | undefined;
+  readonly #userId: ((user: CurrentUser) => string) | undefined;
 
   constructor(options: WeftOptions = {}) {
     this.logger = options.logger ?? console;
@@ -221,6 +253,47 @@ export class Weft implements DispatchHost, LifecycleHost {
       allowedHosts: options.allowedHosts,
       clientAddress: options.clientAddress,
     };
+    this.#user = options.user;
+    this.#userId = options.userId;
+    this.loginUrl = options.loginUrl;
+    if (options.user !== undefined && typeof options.user !== 'function') throw new TypeError('Weft: the `user` option must be a function of the request');
+    this.policies = createPolicyStages({
+      store: options.rateLimitStore ?? createMemoryRateLimitStore(),
+      userKey: (user) => this.userKey(user),
+      clientKey,
+      userError: (err, where) => this.userError(err, 'handler_error', where),
+    });
+    // A malformed permission or rate fails now, not on a user's request.
+    for (const name of this.registry.names()) checkComponentPolicies(name, this.registry.get(name) as ComponentClass);
+  }
+
+  /** The user of a request, as the app's `user` option finds it (`undefined`: anonymous). */
+  async findUser(request: RequestInfo, locals: ContextLocals): Promise<CurrentUser | undefined> {
+    if (!this.#user) return undefined;
+    let user;
+    try {
+      user = await this.#user({ request, locals });
+    } catch (err) {
+      throw this.userError(err, 'handler_error', 'the `user` option');
+    }
+    return user ?? undefined;
+  }
+
+  /**
+   * The key a user's state blobs are bound to and rate limits count by: a hash
+   * of the user's id (blobs are readable, ids need not be shown), `undefined`
+   * for anonymous.
+   */
+  userKey(user: unknown): string | undefined {
+    if (user === undefined || user === null) return undefined;
+    let id: unknown;
+    if (this.#userId) id = this.#userId(user as CurrentUser);
+    else if (typeof user === 'object') id = (user as { id?: unknown }).id;
+    else id = user;
+    if ((typeof id !== 'string' || id === '') && typeof id !== 'number') {
+      throw this.userError(new TypeError('the user has no `id` (a string or number); pass the `userId` option to say what identifies a user'), 'handler_error', 'userKey');
+    }
+    return createHash('sha256').update(`weft-user\0${String(id)}`).digest('base64url').slice(0, 22);
   }
 
   endpointFor(name: string): string {
@@ -247,10 +320,14 @@ export class Weft implements DispatchHost, LifecycleHost {
    * Mounts and renders a component for a page (the first, server-side render).
    * Accepts a registered class or its name.
    */
-  async render(type: ComponentClass | string, params: object = {}, context: Partial<ComponentContext> = {}): Promise<Rendered> {
+  async render(type: ComponentClass | string, params: object = {}, context: Partial<ComponentContext> = {}, view?: ViewRoute): Promise<Rendered> {
     const cls = typeof type === 'string' ? lookup(this.registry, type) : type;
     const name = typeof type === 'string' ? type : this.#nameOf(type);
-    const instance = await mountNew(this, cls, name, params, fullContext(context));
+    const full = fullContext(context);
+    const input = { door: 'view' as const, name, type: cls, context: full, view: view && { pattern: view.pattern, rateLimit: view.options.rateLimit } };
+    await this.policies.request(input);
+    const instance = await mountNew(this, cls, name, params, full);
+    await this.policies.component({ ...input, instance });
     return renderInstance(this, instance);
   }
 
@@ -265,7 +342,11 @@ export class Weft implements DispatchHost, LifecycleHost {
     const digest = childDigest(name, params, digestOf(parent));
     // Only a stateful child has a root the browser can keep.
     if (isStateful(type) && context.kept?.[id] === digest) return new SafeHtml(placeholderRoot(type.tagName, name, id, digest));
+    // A child is served by its parent's view: its permissions hold there too.
+    const input = { door: 'view' as const, name, type, context };
+    await this.policies.request(input);
     const instance = await mountNew(this, type, name, params, context, id);
+    await this.policies.component({ ...input, instance });
     // A stateless child has no root, but its own children chain from its digest.
     setDigest(instance, digest);
     return new SafeHtml((await renderInstance(this, instance)).html);
@@ -298,6 +379,17 @@ export class Weft implements DispatchHost, LifecycleHost {
     return this.backplane.publish(channel, data);
   }
 
+  /**
+   * Tells every open socket of `user` (in every process sharing the backplane)
+   * that the user signed out: each closes and its page reconnects with its new
+   * cookies, so nothing more is pushed to the old user's components. Call it
+   * where your app ends a session.
+   */
+  async signOut(user: CurrentUser): Promise<void> {
+    const key = this.userKey(user);
+    if (key !== undefined) await this.backplane.publish(sessionTopic(key), 'signed-out');
+  }
+
   groupHead(group: string): Promise<string | undefined> {
     return this.backplane.head(groupTopic(group));
   }
@@ -313,10 +405,12 @@ export class Weft implements DispatchHost, LifecycleHost {
    * served as written; the same path with or without a trailing slash redirects
    * to it (308).
    */
-  view(pattern: string, type: ComponentClass): this {
+  view(pattern: string, type: ComponentClass, options: ViewOptions = {}): this {
     if (!pattern.startsWith('/')) throw new TypeError(`view path must start with "/": ${pattern}`);
     const name = this.#nameOf(type);
-    this.views.push({ pattern, ...compileRoute(pattern), type, name });
+    checkComponentPolicies(name, type);
+    if (options.rateLimit !== undefined) parseRateLimit(options.rateLimit, `view ${pattern}: rateLimit`);
+    this.views.push({ pattern, ...compileRoute(pattern), type, name, options });
     return this;
   }
 
@@ -333,7 +427,8 @@ export class Weft implements DispatchHost, LifecycleHost {
     if (!pattern.startsWith('/')) throw new TypeError(`stream path must start with "/": ${pattern}`);
     const name = this.#nameOf(type);
     checkStreamClass(type as unknown as { stream?: StreamSpec; prototype: unknown }, name);
-    this.views.push({ pattern, ...compileRoute(pattern), type, name, stream: true });
+    checkComponentPolicies(name, type);
+    this.views.push({ pattern, ...compileRoute(pattern), type, name, stream: true, options: {} });
     return this;
   }
 
