@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'not_found'
   | 'throttled'
+  | 'rate_limited'
   | 'response_too_large'
   | 'too_many_children'
   | 'busy'

@@ -437,3 +437,4 @@ async function quit(connection: Redis): Promise<void> {
 function checkString(name: string, value: unknown): void {
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
 }
+export { createRedisRateLimitStore, type RedisRateLimitStoreOptions } from './rate-limit.js';
