@@ -437,3 +437,4 @@ async function quit(connection: Redis): Promise<void> {
 function checkString(name: string, value: unknown): void {
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
 }
+export { createRedisCacheStore, type RedisCacheStoreOptions } from './cache.js';
