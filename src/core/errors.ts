@@ -43,8 +43,7 @@ export type ErrorCode =
   | 'too_many_roots'
   | 'unauthenticated'
   | 'forbidden'
-  | 'state_user'
-  | 'rate_limited';
+  | 'state_user';
 
 /**
  * A `code` for a {@link WeftError}: one of Weft's, or your app's own

@@ -256,7 +256,7 @@ export function createHttpHandler(weft: Weft): HttpHandler {
 
   /** The request's context for components, with its user found once, before anything else. */
   async function context(request: RequestInfo, req: HttpRequest): Promise<ComponentContext> {
-    const locals = (req.locals ?? {}) as ContextLocals;
+    const locals = (req.locals ?? {}) as unknown as ContextLocals;
     return fullContext({ request, locals, user: await weft.findUser(request, locals) });
   }
 

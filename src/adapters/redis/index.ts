@@ -438,3 +438,4 @@ function checkString(name: string, value: unknown): void {
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
 }
 export { createRedisRateLimitStore, type RedisRateLimitStoreOptions } from './rate-limit.js';
+export { createRedisCacheStore, type RedisCacheStoreOptions } from './cache.js';
