@@ -570,7 +570,7 @@ describe('userError', () => {
     assert.doesNotMatch(body, /(^|[\s('"])\/[\w.-]+\//, body);
     assert.match(err.message, /cart\.addItem\(\) threw: ENOENT: open 'data\/x\.json' \(from ~\/\.apprc\)/);
     // The stack is still useful: it names this file, relative to the project.
-    assert.match(String(err.details?.stack), /\(src\/core\/app\.test\.ts:\d+:\d+\)/);
+    assert.match(String(err.details?.stack), /\(src\/app\.test\.ts:\d+:\d+\)/);
     assert.equal(logged[0]?.[1], thrown, 'the log gets the error itself, stack and all');
     assert.ok(String((logged[0]?.[1] as Error).stack).includes(cwd));
   });

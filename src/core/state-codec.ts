@@ -239,7 +239,7 @@ export class StateCodec {
       bound: (raw.w as string[] | undefined) ?? [],
       groups: (raw.g as string[] | undefined) ?? [],
       seqs: (raw.q as Record<string, string> | undefined) ?? {},
-      user: raw.u as string | undefined,
+      ...(raw.u !== undefined && { user: raw.u as string }),
     };
   }
 }
