@@ -23,6 +23,8 @@ import type { CurrentUser, PolicyStages, RateLimitOption } from './core/policy.j
 import { type ClientAddressOption, clientKey } from './policy/client-address.js';
 import { checkComponentPolicies, createPolicyStages, parseRateLimit } from './policy/stages.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from './policy/rate-limit/store.js';
+import { checkCacheOption, RenderCache } from './policy/cache/render-cache.js';
+import { createMemoryCacheStore, type RenderCacheStore } from './policy/cache/store.js';
 
 /** What the app's `user` function is given: the request, and the locals the host found for it. */
 export interface UserInput {
@@ -126,6 +128,13 @@ export interface WeftOptions {
    * processes share limits with `createRedisRateLimitStore()` from `weft/redis`.
    */
   rateLimitStore?: RateLimitStore;
+  /**
+   * Where the render cache (`static cache`) keeps views and pages. Default: an
+   * LRU in this process's memory (1000 entries, 32 MiB). With
+   * `createRedisCacheStore()` from `weft/redis` every process shares one cache,
+   * so an invalidation made in one empties it for all.
+   */
+  cacheStore?: RenderCacheStore;
 }
 
 /** A view: a component served at a URL path (`/contacts/:page`). */
@@ -223,6 +232,7 @@ export class Weft implements DispatchHost, LifecycleHost {
   readonly hub: Hub;
   readonly livePath: string;
   readonly policies: PolicyStages;
+  readonly renderCache: RenderCache;
   readonly loginUrl: string | undefined;
   readonly #user: UserResolver | undefined;
   readonly #userId: ((user: CurrentUser) => string) | undefined;
@@ -263,8 +273,19 @@ export class Weft implements DispatchHost, LifecycleHost {
       clientKey,
       userError: (err, where) => this.userError(err, 'handler_error', where),
     });
-    // A malformed permission or rate fails now, not on a user's request.
-    for (const name of this.registry.names()) checkComponentPolicies(name, this.registry.get(name) as ComponentClass);
+    this.renderCache = new RenderCache(options.cacheStore ?? createMemoryCacheStore());
+    // A malformed permission, rate or cache option fails now, not on a user's request.
+    for (const name of this.registry.names()) this.#checkPolicies(name, this.registry.get(name) as ComponentClass);
+  }
+
+  #checkPolicies(name: string, type: ComponentClass): void {
+    checkComponentPolicies(name, type);
+    checkCacheOption(type.cache, `${name}: static cache`, this.codec.maxAgeSeconds);
+  }
+
+  /** Whether the app finds users (its `user` option): then responses vary by cookie. */
+  get identifiesUsers(): boolean {
+    return this.#user !== undefined;
   }
 
   /** The user of a request, as the app's `user` option finds it (`undefined`: anonymous). */
@@ -326,9 +347,30 @@ export class Weft implements DispatchHost, LifecycleHost {
     const full = fullContext(context);
     const input = { door: 'view' as const, name, type: cls, context: full, view: view && { pattern: view.pattern, rateLimit: view.options.rateLimit } };
     await this.policies.request(input);
+    const plan = this.renderCache.plan(name, cls, params, full);
+    if (plan) {
+      const hit = await this.renderCache.get(plan).catch((err: unknown) => void this.logger.error('Weft: render cache read failed', err));
+      if (hit) return { html: hit.html, id: '', state: undefined, blob: undefined, groups: [], bound: [], etag: hit.etag, cached: 'hit' };
+    }
     const instance = await mountNew(this, cls, name, params, full);
     await this.policies.component({ ...input, instance });
-    return renderInstance(this, instance);
+    const rendered = await renderInstance(this, instance);
+    if (plan) {
+      // A cache that is down costs speed, never the page.
+      const entry = await this.renderCache.set(plan, rendered.html).catch((err: unknown) => void this.logger.error('Weft: render cache write failed', err));
+      if (entry) return { ...rendered, etag: entry.etag, cached: 'stored' };
+    }
+    return rendered;
+  }
+
+  /** Empties every render-cache entry stored with `tag` (in every process, with a shared store). */
+  invalidateTag(tag: string): Promise<void> {
+    return this.renderCache.invalidateTag(tag);
+  }
+
+  /** Empties the render-cache entry of component `type` whose key function returned `key`. */
+  invalidate(type: ComponentClass | string, key: string): Promise<void> {
+    return this.renderCache.invalidateKey(typeof type === 'string' ? type : this.#nameOf(type), key);
   }
 
   /** Same as {@link render} but returns embeddable HTML. */
@@ -408,7 +450,7 @@ export class Weft implements DispatchHost, LifecycleHost {
   view(pattern: string, type: ComponentClass, options: ViewOptions = {}): this {
     if (!pattern.startsWith('/')) throw new TypeError(`view path must start with "/": ${pattern}`);
     const name = this.#nameOf(type);
-    checkComponentPolicies(name, type);
+    this.#checkPolicies(name, type);
     if (options.rateLimit !== undefined) parseRateLimit(options.rateLimit, `view ${pattern}: rateLimit`);
     this.views.push({ pattern, ...compileRoute(pattern), type, name, options });
     return this;
@@ -427,7 +469,7 @@ export class Weft implements DispatchHost, LifecycleHost {
     if (!pattern.startsWith('/')) throw new TypeError(`stream path must start with "/": ${pattern}`);
     const name = this.#nameOf(type);
     checkStreamClass(type as unknown as { stream?: StreamSpec; prototype: unknown }, name);
-    checkComponentPolicies(name, type);
+    this.#checkPolicies(name, type);
     this.views.push({ pattern, ...compileRoute(pattern), type, name, stream: true, options: {} });
     return this;
   }

@@ -8,7 +8,25 @@
  */
 // First, so an unsupported Node.js fails here with a clear message.
 import './core/node-version.js';
-export { createWeft, Weft, type WeftOptions, type ViewRoute } from './app.js';
+export { createWeft, Weft, type UserInput, type UserResolver, type ViewOptions, type ViewRoute, type WeftOptions } from './app.js';
+export {
+  type CacheKeyInput,
+  type CacheOption,
+  type CurrentUser,
+  type Door,
+  type EventPolicy,
+  type Permission,
+  type PolicyContext,
+  type RateLimitOption,
+  type Register,
+} from './core/policy.js';
+export { AllowAny, all, any, hasRole, IsAuthenticated, IsStaff, permission } from './policy/permissions.js';
+export { type HandlerDecorator, rateLimit, requires } from './policy/decorators.js';
+export { userFromLocals } from './policy/user.js';
+export { createCookieSession, type CookieSession, type CookieSessionOptions } from './policy/session/index.js';
+export { createMemoryRateLimitStore, parseRate, type Rate, type RateDecision, type RateLimitStore } from './policy/rate-limit/index.js';
+export { createMemoryCacheStore, type CacheEntry, type MemoryCacheStore, type RenderCacheStore } from './policy/cache/index.js';
+export { type ClientAddressOption } from './policy/client-address.js';
 export {
   Component,
   type CheckedEvents,

@@ -17,7 +17,7 @@
 import { escapeHtml, SafeHtml } from './html.js';
 import { DEFAULT_RENDER_LIMITS, type RenderLimits, renderRecord } from './render-record.js';
 import { type StandardSchemaV1, validate } from './schema.js';
-import type { CurrentUser, EventPolicy, Permission, RateLimitOption } from './policy.js';
+import type { CacheOption, CurrentUser, EventPolicy, Permission, RateLimitOption } from './policy.js';
 
 /**
  * `true` accepts any JSON object as payload; a schema validates and coerces it.
@@ -295,6 +295,12 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
    * `@requires()` and `@rateLimit()` method decorators write the same.
    */
   static eventPolicies: Readonly<Record<string, EventPolicy>> = {};
+  /**
+   * Keeps this component's render when it is served as a view or a page,
+   * `{ ttl: 300, key: ({ params }) => … }`; see {@link CacheOption}. Events
+   * always run; requests with a user bypass it unless the key reads the user.
+   */
+  static cache: CacheOption | undefined = undefined;
 
   readonly name: string;
   readonly id: string;
@@ -530,6 +536,7 @@ export interface ComponentClass<C extends Component<object, object> = Component<
   permissions: readonly Permission[];
   rateLimit: RateLimitOption | undefined;
   eventPolicies: Readonly<Record<string, EventPolicy>>;
+  cache: CacheOption | undefined;
 }
 
 /**

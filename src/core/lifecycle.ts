@@ -49,6 +49,9 @@ export interface Rendered {
   groups: readonly string[];
   /** The state fields this render bound to inputs with `bind()`, sorted: the only ones the browser may write. */
   bound: readonly string[];
+  /** For a view or page the render cache kept: its ETag, and whether it came from the cache. */
+  etag?: string | undefined;
+  cached?: 'hit' | 'stored' | undefined;
 }
 
 export function newId(name: string): string {
@@ -104,7 +107,7 @@ export async function mountNew(
 }
 
 /** JSON with object keys sorted, so `{a, b}` and `{b, a}` are the same params. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v !== null && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))

@@ -112,3 +112,35 @@ export interface PolicyStages {
   /** After the instance is built, before any handler. Throws a `WeftError` to refuse. */
   component(input: StageInput & { instance: { params: object; state: object } }): Promise<void>;
 }
+
+/** What a render-cache key or tag function is given. */
+export interface CacheKeyInput {
+  name: string;
+  params: Readonly<Record<string, unknown>>;
+  /**
+   * The request's user. Reading it says the HTML depends on the user: then the
+   * entry is kept per key (make the key include the user). A key function that
+   * never reads it is not used for requests with a user at all: they bypass the
+   * cache, so two users can never see each other's HTML.
+   */
+  readonly user: CurrentUser | undefined;
+}
+
+/**
+ * Caching a component's whole render when it is served as a view or a page
+ * (`static cache`). Events never read the cache: they always run.
+ */
+export interface CacheOption {
+  /** Seconds an entry is kept. */
+  ttl: number;
+  /** The entry's key. Default: the component's params. */
+  key?: (input: CacheKeyInput) => string;
+  /** Tags to invalidate the entry by (`weft.invalidateTag('product:7')`). */
+  tags?: (input: Omit<CacheKeyInput, 'user'>) => readonly string[];
+  /**
+   * Lets browsers and CDNs cache the view too: `Cache-Control` with this
+   * `maxAge` (seconds) and `scope`, an `ETag` (a matching `If-None-Match` gets
+   * 304), and `Vary: Cookie` when the app finds users. Without it views are `no-store`.
+   */
+  http?: { maxAge: number; scope?: 'public' | 'private' };
+}

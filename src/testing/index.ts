@@ -9,6 +9,7 @@
  * await cart.fire('addItem', { productId: 42, size: 'M' });
  * assert.equal(cart.state.items.length, 1);
  */
+import type { CurrentUser } from '../core/policy.js';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,6 +56,8 @@ export interface MountOptions<P> {
   context?: Partial<ComponentContext>;
   /** `context.locals` for the component and its children, as a host adapter would pass them. */
   locals?: Partial<ContextLocals>;
+  /** The signed-in user the component sees as `this.user` (default: anonymous). */
+  user?: CurrentUser;
   /** Name for the class if `registry` does not have it. Default: class name in kebab-case. */
   name?: string;
   /**
@@ -143,6 +146,7 @@ export class ComponentHarness<C extends Component<object, object>, T extends Com
     const blob = this.#weft.codec.encode(current.name, current.id, current.state, current.params, Date.now(), {
       child: digestOf(current),
       bound: this.#bound,
+      user: this.#weft.userKey(this.#context.user),
     });
     const next = await restore(this.#weft, current.name, blob, options.updates ?? {}, this.#context);
     await runEvent(this.#weft, next, { event, payload: (payload ?? {}) as Record<string, unknown> });
@@ -210,7 +214,11 @@ export async function mountComponent<T extends ComponentClass>(
     mode: 'development',
     renderer: options.renderer,
   });
-  const context = { ...options.context, locals: { ...options.context?.locals, ...options.locals } as ContextLocals };
+  const context = {
+    ...options.context,
+    locals: { ...options.context?.locals, ...options.locals } as ContextLocals,
+    ...(options.user !== undefined && { user: options.user }),
+  };
   const instance = await mountNew(weft, target, name, (options.params ?? {}) as object, context);
   const rendered = await renderInstance(weft, instance);
   return new ComponentHarness(weft, instance as InstanceOf<T>, rendered.html, rendered.bound);

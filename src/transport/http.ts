@@ -364,7 +364,18 @@ export function createHttpHandler(weft: Weft): HttpHandler {
       return { status: 200, headers, body };
     }
     const rendered = await weft.render(match.route.type, params, await context(requestInfo(req), req), match.route);
-    return htmlResponse(rendered.html);
+    const http = match.route.type.cache?.http;
+    if (!http || rendered.etag === undefined) return htmlResponse(rendered.html);
+    // A render from the cache may be cached by browsers and CDNs too, as the component says.
+    const headers: Record<string, string> = {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': `${http.scope ?? 'private'}, max-age=${http.maxAge}`,
+      etag: rendered.etag,
+      ...NOSNIFF,
+    };
+    if (weft.identifiesUsers) headers.vary = 'Cookie';
+    if (req.headers['if-none-match'] === rendered.etag) return { status: 304, headers, body: '' };
+    return { status: 200, headers, body: rendered.html };
   }
 
   /** A fault in Weft or the host rather than a refusal: logged, and answered without details. */

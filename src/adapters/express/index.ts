@@ -20,8 +20,18 @@ import { createHttpHandler, jsonError } from '../../transport/http.js';
 import { readNodeBody, toHttpRequest, writeResponse } from '../node/index.js';
 
 export interface ExpressOptions {
-  /** Values passed to components as `context.locals`. Default: `res.locals`. */
+  /**
+   * Values passed to components as `context.locals`. Default: `res.locals`,
+   * plus `user` from `req.user` (Passport and the like) when `res.locals` has
+   * none, so `createWeft({ user: userFromLocals })` finds it.
+   */
   locals?: (req: Request, res: Response) => Record<string, unknown>;
+}
+
+function expressLocals(req: Request, res: Response): Record<string, unknown> {
+  const locals = res.locals as Record<string, unknown>;
+  const user = (req as Request & { user?: unknown }).user;
+  return user !== undefined && locals.user === undefined ? { ...locals, user } : locals;
 }
 
 function bodyReader(req: Request, parsedByOther: () => void) {
@@ -50,7 +60,7 @@ export function weft(app: Weft, options: ExpressOptions = {}) {
     );
   };
   return (req: Request, res: Response, next: NextFunction): void => {
-    const locals = options.locals?.(req, res) ?? (res.locals as Record<string, unknown>);
+    const locals = options.locals?.(req, res) ?? expressLocals(req, res);
     // The socket's address: the app's `clientAddress` option, not Express's
     // `trust proxy` setting, decides how far forwarding headers are trusted, so
     // every adapter finds the same client.
