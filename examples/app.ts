@@ -14,7 +14,10 @@ import { Signup } from './signup/signup.js';
 import { Notification } from './notifications/notification.js';
 import { openCatalog } from './shop/catalog.js';
 import { cspNonce, ExamplePage, exampleStyles, pageOf } from './layout.js';
-import { stylesheetFallback } from './stylesheet.js';
+import { Checkout } from './shop/checkout.js';
+import { exampleUser, LoginForm, loginFallback, LoginPage, userOf } from './login.js';
+
+export { userOf };
 
 class IndexPage extends Component<Record<string, never>> {
   mount() {
@@ -62,8 +65,13 @@ class NotificationsPage extends ExamplePage {
 
 class CartPage extends ExamplePage {
   protected readonly title = 'Cart';
+  // Checking out needs a signed-in shopper: others are offered the login page.
   protected async content() {
-    return html`<div id="cart">${await this.child(Cart)}</div>`;
+    const cart = await this.child(Cart);
+    const checkout = this.user
+      ? html`${await this.child(Checkout)}<form method="post" action="/logout"><button type="submit" class="logout">Sign out</button></form>`
+      : html`<p class="checkout"><a href="/login?next=/cart">Sign in</a> to check out.</p>`;
+    return html`<div id="cart">${cart}</div>${checkout}`;
   }
 }
 
@@ -85,23 +93,13 @@ class ProductPage extends ExamplePage<{ productId: string }> {
 }
 
 /**
-/**
- * The examples have no login: a `user` cookie names the shopper (letters and
- * digits, default "guest"), so two tabs with the same cookie share a cart.
- */
-export function userOf(cookie: string | undefined): string {
-  const m = /(?:^|;\s*)user=([A-Za-z0-9]{1,32})(?:;|$)/.exec(cookie ?? '');
-  return m ? (m[1] as string) : 'guest';
-}
-
-/**
  * Builds the examples app with its own registry and databases. Serve it with
  * `locals` and with `fallback` (which serves the stylesheet).
  */
 export function createExampleApp(options: WeftOptions = {}): {
   weft: Weft;
   locals: (req: IncomingMessage) => Record<string, unknown>;
-  fallback: typeof stylesheetFallback;
+  fallback: ReturnType<typeof loginFallback>;
 } {
   const registry = new Registry();
   registry.register('index-page', IndexPage);
@@ -119,8 +117,11 @@ export function createExampleApp(options: WeftOptions = {}): {
   registry.register('signup-page', SignupPage);
   registry.register('notification', Notification);
   registry.register('notifications-page', NotificationsPage);
+  registry.register('checkout', Checkout);
+  registry.register('login-form', LoginForm);
+  registry.register('login-page', LoginPage);
 
-  const weft = createWeft({ registry, ...options });
+  const weft = createWeft({ registry, user: exampleUser, loginUrl: '/login', ...options });
   weft.view('/', IndexPage);
   weft.view('/counter', CounterPage);
   weft.view('/contacts', ContactsPage);
@@ -130,7 +131,8 @@ export function createExampleApp(options: WeftOptions = {}): {
   weft.view('/board', BoardPage);
   weft.view('/signup', SignupPage);
   weft.view('/notifications', NotificationsPage);
+  weft.view('/login', LoginPage);
   weft.stream('/notification/', Notification);
   const shared = { db: openContacts(), catalog: openCatalog() };
-  return { weft, locals: (req) => ({ ...shared, user: userOf(req.headers.cookie) }), fallback: stylesheetFallback };
+  return { weft, locals: () => shared, fallback: loginFallback(weft) };
 }

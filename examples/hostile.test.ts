@@ -18,6 +18,8 @@ const app = createExampleApp({ secret: 'hostile-examples-secret-0123456789abcdef
 const { weft } = app;
 /** What a request without cookies gets: the shared databases and the guest shopper. */
 const locals = app.locals({ headers: {} } as IncomingMessage);
+/** A signed-in shopper, so the checkout (which needs one) is attacked too. */
+const user = { id: 'hostile' };
 
 /** Params a component needs to mount (the rest mount with none). */
 const PARAMS: Record<string, object> = { product: { productId: 1 }, 'contact-rows': { page: 1 } };
@@ -67,7 +69,7 @@ function statefulExamples(): Target[] {
 }
 
 async function freshBlob(name: string): Promise<string> {
-  const rendered = await weft.render(name, PARAMS[name] ?? {}, { locals });
+  const rendered = await weft.render(name, PARAMS[name] ?? {}, { locals, user });
   assert.ok(rendered.blob, `${name} has no state`);
   return rendered.blob;
 }
@@ -83,7 +85,7 @@ describe('examples under hostile payloads', () => {
   const targets = statefulExamples();
 
   it('covers every stateful example', () => {
-    assert.deepEqual(targets.map((t) => t.name).sort(), ['board', 'cart', 'counter', 'product', 'signup']);
+    assert.deepEqual(targets.map((t) => t.name).sort(), ['board', 'cart', 'checkout', 'counter', 'product', 'signup']);
   });
 
   for (const target of targets) {
@@ -92,7 +94,7 @@ describe('examples under hostile payloads', () => {
         const blob = await freshBlob(target.name);
         for (const payload of payloads()) {
           try {
-            await weft.dispatch({ component: target.name, state: blob, events: [{ event, payload }], updates: {} }, { locals });
+            await weft.dispatch({ component: target.name, state: blob, events: [{ event, payload }], updates: {} }, { locals, user });
           } catch (err) {
             assert.ok(err instanceof WeftError, `${target.name}.${event}(${JSON.stringify(payload).slice(0, 80)}) threw ${String(err)}`);
             assert.ok(err.status >= 400 && err.status < 500, `${target.name}.${event}(${JSON.stringify(payload).slice(0, 80)}) → ${err.status} ${err.code}: ${err.message}`);
@@ -111,7 +113,7 @@ describe('examples under hostile payloads', () => {
       let blob = await freshBlob(name);
       let state: unknown;
       for (let i = 0; i < 150; i++) {
-        const rendered = await weft.dispatch({ component: name, state: blob, events: [{ event, payload }], updates: {} }, { locals });
+        const rendered = await weft.dispatch({ component: name, state: blob, events: [{ event, payload }], updates: {} }, { locals, user });
         blob = rendered.blob as string;
         state = rendered.state;
       }
@@ -125,10 +127,11 @@ describe('examples over HTTP', () => {
   before(async () => {
     const server = await serve(weft, { port: 0, hostname: '127.0.0.1', locals: app.locals });
     const { port } = server.address() as AddressInfo;
+    // Signed in as the shopper the blobs were issued to: blobs are bound to their user.
     client = new TestClient(`http://127.0.0.1:${port}`, () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
-    }));
+    }), { headers: { cookie: `user=${user.id}` } });
   });
   after(() => client.close());
 

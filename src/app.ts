@@ -347,7 +347,12 @@ export class Weft implements DispatchHost, LifecycleHost {
     const full = fullContext(context);
     const input = { door: 'view' as const, name, type: cls, context: full, view: view && { pattern: view.pattern, rateLimit: view.options.rateLimit } };
     await this.policies.request(input);
-    const plan = this.renderCache.plan(name, cls, params, full);
+    let plan;
+    try {
+      plan = this.renderCache.plan(name, cls, params, full);
+    } catch (err) {
+      throw this.userError(err, 'render_error', `${name}: static cache.key() or tags()`);
+    }
     if (plan) {
       const hit = await this.renderCache.get(plan).catch((err: unknown) => void this.logger.error('Weft: render cache read failed', err));
       if (hit) return { html: hit.html, id: '', state: undefined, blob: undefined, groups: [], bound: [], etag: hit.etag, cached: 'hit' };

@@ -50,11 +50,12 @@ export class Cart extends Component<CartState> {
     removeItem: itemKey,
     setQty: v.object({ ...itemKey.entries, qty: v.pipe(v.number(), v.integer(), v.maxValue(MAX_QTY)) }),
     quickAdd: itemKey,
+    clear: true,
   };
   static override locked = ['user', 'total'];
 
   mount(): CartState {
-    return { user: String(this.context.locals.user ?? 'guest'), items: [], total: '0.00' };
+    return { user: String(this.user?.id ?? 'guest'), items: [], total: '0.00' };
   }
 
   /** Every cart of this shopper (each of their tabs) is in this group. */
@@ -69,6 +70,12 @@ export class Cart extends Component<CartState> {
   async quickAdd(item: { productId: number; size: string }): Promise<void> {
     this.addItem(item);
     await this.broadcast(cartGroup(this.state.user), 'addItem', item);
+  }
+
+  /** An order was placed (the checkout broadcasts it to every cart of the shopper). */
+  clear(): void {
+    this.state.items = [];
+    this.recalculateTotal();
   }
 
   recalculateTotal(): void {

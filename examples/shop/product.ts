@@ -56,7 +56,7 @@ export class Product extends Component<ProductState, { productId: number }> {
       sizes: sizesOf(db, product.id),
       selectedSize: null,
       inCart: false,
-      user: String(this.context.locals.user ?? 'guest'),
+      user: String(this.user?.id ?? 'guest'),
     };
   }
 

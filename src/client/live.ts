@@ -28,6 +28,7 @@ interface Frame {
   status?: number;
   code?: string;
   join?: boolean;
+  login?: string;
 }
 
 const LIVE = '[weft-live][weft-state]';
@@ -117,7 +118,10 @@ function connect(): void {
   };
 }
 
-function respond(xhr: XMLHttpRequest, status: number, body: string): void {
+function respond(xhr: XMLHttpRequest, status: number, body: string, login?: string): void {
+  const headers: Record<string, string> = { 'content-type': status === 200 ? 'text/html' : 'application/json' };
+  // A 401 the app answers with its login page: htmx follows HX-Redirect, as over HTTP.
+  if (login) headers['hx-redirect'] = `${login}${login.includes('?') ? '&' : '?'}next=${encodeURIComponent(location.pathname + location.search)}`;
   const fake = (name: string, value: unknown) => Object.defineProperty(xhr, name, { value, configurable: true });
   fake('readyState', 4);
   fake('status', status);
@@ -125,8 +129,8 @@ function respond(xhr: XMLHttpRequest, status: number, body: string): void {
   fake('responseText', body);
   fake('response', body);
   fake('responseURL', '');
-  xhr.getResponseHeader = (name: string) => (name.toLowerCase() === 'content-type' ? (status === 200 ? 'text/html' : 'application/json') : null);
-  xhr.getAllResponseHeaders = () => '';
+  xhr.getResponseHeader = (name: string) => headers[name.toLowerCase()] ?? null;
+  xhr.getAllResponseHeaders = () => Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
   // As a real request ends: 'load' runs htmx's onload, 'loadend' lets whoever
   // waits for the end (the client's per-root order) go on.
   xhr.dispatchEvent(new ProgressEvent('load'));
@@ -149,7 +153,7 @@ function onFrame(frame: Frame): void {
       respond(waiting.xhr, 200, frame.html as string);
     } else {
       const { t: _t, id: _id, ref: _ref, ...body } = frame;
-      respond(waiting.xhr, frame.status ?? 500, JSON.stringify(body));
+      respond(waiting.xhr, frame.status ?? 500, JSON.stringify(body), frame.login);
     }
     return;
   }

@@ -99,7 +99,7 @@ export function joinedFrame(id: string): string {
 }
 
 /** The same body as an HTTP error, plus the HTTP status, the root and the request it answers. */
-export function errorFrame(err: WeftError, id?: string, ref?: number, join = false): string {
+export function errorFrame(err: WeftError, id?: string, ref?: number, join = false, login?: string): string {
   return JSON.stringify({
     t: 'error',
     ...(id !== undefined && { id }),
@@ -108,6 +108,8 @@ export function errorFrame(err: WeftError, id?: string, ref?: number, join = fal
     ...(join && { join: true }),
     status: err.status,
     ...err.toJSON(),
+    // Where a 401 should send the browser (the app's loginUrl): the client adds `next`.
+    ...(login !== undefined && err.status === 401 && { login }),
   });
 }
 

@@ -260,6 +260,8 @@ export function stateOf(html: string): string | undefined {
 export interface TestClientOptions {
   /** Where `fire(Class, …)` looks up component names. Default: the default registry. */
   registry?: Registry;
+  /** Headers sent with every request (a signed-in user's `cookie`, say); a request's own win. */
+  headers?: Record<string, string>;
 }
 
 /** Sends real HTTP requests to a Weft app listening at `baseUrl`. */
@@ -267,15 +269,19 @@ export class TestClient {
   readonly baseUrl: string;
   readonly #close: () => Promise<void>;
   readonly #registry: Registry;
+  readonly #headers: Record<string, string>;
 
   constructor(baseUrl: string, close: () => Promise<void> = async () => {}, options: TestClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/$/, '');
     this.#close = close;
     this.#registry = options.registry ?? defaultRegistry;
+    this.#headers = options.headers ?? {};
   }
 
   async request(path: string, init: RequestInit = {}): Promise<TestResponse> {
-    const res = await fetch(this.baseUrl + path, init);
+    const headers = new Headers(this.#headers);
+    new Headers(init.headers).forEach((value, name) => headers.set(name, value));
+    const res = await fetch(this.baseUrl + path, { ...init, headers });
     const text = await res.text();
     const isJson = res.headers.get('content-type')?.startsWith('application/json');
     return {
@@ -344,6 +350,8 @@ export interface CreateTestClientOptions extends Omit<NodeHandlerOptions, 'local
    * an object, or a function of the request (e.g. `(req) => ({ user: userFrom(req) })`).
    */
   locals?: Partial<ContextLocals> | ((req: IncomingMessage) => Partial<ContextLocals> | Promise<Partial<ContextLocals>>);
+  /** Headers the client sends with every request (see {@link TestClientOptions.headers}). */
+  headers?: Record<string, string>;
 }
 
 /** Starts `weft` on a random local port with the node:http adapter. */
@@ -361,7 +369,7 @@ export async function createTestClient(weft: Weft, options: CreateTestClientOpti
       server.closeAllConnections();
       server.close(() => resolve());
     });
-  return new TestClient(`http://127.0.0.1:${port}`, close, { registry: weft.registry });
+  return new TestClient(`http://127.0.0.1:${port}`, close, { registry: weft.registry, ...(options.headers && { headers: options.headers }) });
 }
 
 export { LiveTestClient, rootsIn, type LiveConnectOptions, type LiveFrame } from './live.js';

@@ -87,7 +87,12 @@ export class LiveTestClient {
   async join(html: string): Promise<void> {
     const roots = rootsIn(html);
     for (const root of roots) this.send({ t: 'join', ...root });
-    for (const root of roots) await this.next((f) => (f.t === 'joined' || f.t === 'error') && f.id === root.id);
+    // Roots join in any order (one may replay what it missed while another is done).
+    const waiting = new Set(roots.map((r) => r.id));
+    while (waiting.size > 0) {
+      const frame = await this.next((f) => (f.t === 'joined' || (f.t === 'error' && f.join === true)) && waiting.has(f.id as string));
+      waiting.delete(frame.id as string);
+    }
   }
 
   /** Sends an event to a joined root; resolves with the answer (`render` or `error`). */

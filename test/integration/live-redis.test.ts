@@ -194,8 +194,9 @@ describe('live components across server processes sharing Redis', { skip, timeou
     if (figures.length > 0) console.log(`live-redis figures:\n  ${figures.join('\n  ')}`);
   });
 
-  async function connect(server: ServerProcess, page: string): Promise<LiveTestClient> {
-    const live = await LiveTestClient.connect(`${server.base.replace(/^http/, 'ws')}/ws/components/`);
+  /** A shopper's socket: their cookie goes with the upgrade, as a browser's would (blobs are bound to their user). */
+  async function connect(server: ServerProcess, page: string, user: string): Promise<LiveTestClient> {
+    const live = await LiveTestClient.connect(`${server.base.replace(/^http/, 'ws')}/ws/components/`, { headers: { cookie: `user=${user}` } });
     clients.push(live);
     await live.join(page);
     assert.ok(!live.frames.some((f) => f.t === 'error'), `joined without error: ${JSON.stringify(live.frames)}`);
@@ -206,8 +207,8 @@ describe('live components across server processes sharing Redis', { skip, timeou
     // u1 and u2 each have the cart page open on B.
     const u1Page = await getCart(b, 'u1');
     const u2Page = await getCart(b, 'u2');
-    const u1 = await connect(b, u1Page);
-    const u2 = await connect(b, u2Page);
+    const u1 = await connect(b, u1Page, 'u1');
+    const u2 = await connect(b, u2Page, 'u2');
     const u1Times = arrivals(u1);
 
     // u1 presses "Add #42 (M)" on a cart page served by A: the event reaches A,
@@ -216,7 +217,7 @@ describe('live components across server processes sharing Redis', { skip, timeou
     const sentAt = Date.now();
     const response = await fetch(`${a.base}/components/cart/`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', cookie: 'user=u1' },
       body: JSON.stringify({ event: 'quickAdd', payload: { productId: 42, size: 'M' }, state }),
     });
     // A answers once the handler, and so the broadcast, has returned (and the
@@ -241,8 +242,8 @@ describe('live components across server processes sharing Redis', { skip, timeou
   it('weft.broadcast() in process A reaches the WebSocket clients of process B within 200 ms, once, in order', async () => {
     const u3Page = await getCart(b, 'u3');
     const u4Page = await getCart(b, 'u4');
-    const u3 = await connect(b, u3Page);
-    const u4 = await connect(b, u4Page);
+    const u3 = await connect(b, u3Page, 'u3');
+    const u4 = await connect(b, u4Page, 'u4');
     const u3Times = arrivals(u3);
     const id = cartRoot(u3Page).id;
 

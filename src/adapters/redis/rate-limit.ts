@@ -21,12 +21,19 @@ export interface RedisRateLimitStoreOptions {
   url?: string;
   /** Prefix of every key (default `'weft:rl:'`). */
   prefix?: string;
+  /**
+   * Where errors of a connection the store opened go (Redis down, say). Default
+   * `console.error`. Meanwhile each `consume()` fails, and the request with it (503-like 500).
+   */
+  onError?: (err: unknown) => void;
 }
 
 /** Creates a store counting in Redis. The connection, if it opens one, opens at once. */
 export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions = {}): RateLimitStore {
   const owned = options.redis ? undefined : new Redis(options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const redis = options.redis ?? owned!;
+  // ioredis reports connection trouble as an 'error' event: unheard, Node would print it as unhandled.
+  owned?.on('error', options.onError ?? ((err: unknown) => console.error('Weft: Redis rate-limit store', err)));
   const prefix = options.prefix ?? 'weft:rl:';
   return createLimiterStore(
     (rate, keyPrefix) =>

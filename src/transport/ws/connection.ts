@@ -76,14 +76,14 @@ export class LiveConnection {
     }
     if (++this.#windowCount > this.#limits.messagesPerSecond) {
       const retryAfter = 1;
-      this.#send(errorFrame(new WeftError(429, 'throttled', `more than ${this.#limits.messagesPerSecond} messages per second; retry in ${retryAfter}s`, { retryAfter })));
+      this.#send(this.#errorFrame(new WeftError(429, 'throttled', `more than ${this.#limits.messagesPerSecond} messages per second; retry in ${retryAfter}s`, { retryAfter })));
       return;
     }
     let frame;
     try {
       frame = parseClientFrame(text, this.#weft.limits.maxDepth, this.#weft.limits.maxEvents);
     } catch (err) {
-      this.#send(errorFrame(toWeftError(this.#weft, err)));
+      this.#send(this.#errorFrame(toWeftError(this.#weft, err)));
       return;
     }
     switch (frame.t) {
@@ -99,14 +99,18 @@ export class LiveConnection {
       case 'event': {
         const root = this.#roots.get(frame.id);
         if (!root) {
-          this.#send(errorFrame(new WeftError(409, 'not_joined', `root ${JSON.stringify(frame.id)} has not joined this socket`), frame.id, frame.ref));
+          this.#send(this.#errorFrame(new WeftError(409, 'not_joined', `root ${JSON.stringify(frame.id)} has not joined this socket`), frame.id, frame.ref));
           return;
         }
         this.#enqueue(root, () => this.#event(root, frame), () =>
-          this.#send(errorFrame(new WeftError(409, 'not_joined', `root ${JSON.stringify(frame.id)} is not joined to this socket`), frame.id, frame.ref)),
+          this.#send(this.#errorFrame(new WeftError(409, 'not_joined', `root ${JSON.stringify(frame.id)} is not joined to this socket`), frame.id, frame.ref)),
         );
       }
     }
+  }
+
+  #errorFrame(err: WeftError, id?: string, ref?: number, join = false): string {
+    return errorFrame(err, id, ref, join, this.#weft.loginUrl);
   }
 
   /** Leaves every group; called when the socket closes. */
@@ -140,7 +144,7 @@ export class LiveConnection {
   #join(frame: JoinFrame): void {
     if (!this.#roots.has(frame.id) && this.#roots.size >= this.#limits.maxRoots) {
       const err = new WeftError(400, 'too_many_roots', `a socket may join at most ${this.#limits.maxRoots} roots`, { limit: this.#limits.maxRoots });
-      this.#send(errorFrame(err, frame.id, undefined, true));
+      this.#send(this.#errorFrame(err, frame.id, undefined, true));
       return;
     }
     this.#leave(frame.id);
@@ -170,7 +174,7 @@ export class LiveConnection {
         await this.#weft.policies.component({ ...stage, instance: root.instance });
       } catch (err) {
         this.#leave(frame.id);
-        this.#send(errorFrame(toWeftError(this.#weft, err), frame.id, undefined, true));
+        this.#send(this.#errorFrame(toWeftError(this.#weft, err), frame.id, undefined, true));
         return;
       }
       // Subscribe first, then replay: a message published in between is both
@@ -258,7 +262,7 @@ export class LiveConnection {
       return true;
     } catch (err) {
       this.#leave(root.id);
-      this.#send(errorFrame(toWeftError(this.#weft, err), root.id, undefined, true));
+      this.#send(this.#errorFrame(toWeftError(this.#weft, err), root.id, undefined, true));
       return false;
     }
   }
@@ -290,7 +294,7 @@ export class LiveConnection {
       return true;
     } catch (err) {
       root.instance.state = JSON.parse(before) as object;
-      this.#send(errorFrame(toWeftError(this.#weft, err), root.id, ref));
+      this.#send(this.#errorFrame(toWeftError(this.#weft, err), root.id, ref));
       return false;
     }
   }
@@ -302,7 +306,7 @@ export class LiveConnection {
       await this.#subscribe(root, rendered.groups);
       this.#send(renderFrame(root.id, rendered.html, ref), ref === undefined ? root.id : undefined);
     } catch (err) {
-      this.#send(errorFrame(toWeftError(this.#weft, err), root.id, ref));
+      this.#send(this.#errorFrame(toWeftError(this.#weft, err), root.id, ref));
     }
   }
 
