@@ -36,7 +36,7 @@ class IndexPage extends Component<Record<string, never>> {
   <li><a href="/shop/product/1">Product</a> — the storefront's product: a Liquid file template, size selector, errors</li>
   <li><a href="/cart">Cart</a> — the storefront's cart component</li>
   <li><a href="/signup">Sign-up form</a> — a form whose mistakes re-render as messages beside the fields</li>
-  <li><a href="/notifications">Notifications</a> — live: messages on a pub/sub channel streamed over Server-Sent Events (htmx's SSE extension)</li>
+  <li><a href="/notifications">Notifications</a> — live: messages on a pub/sub channel streamed over Server-Sent Events (htmx's SSE extension); <a href="/notifications/weft">the same with Weft's stream client</a></li>
   <li><a href="/board">Board</a> — nested components: counters inside a board keep their state when it re-renders</li>
 </ul>
 </main>`,
@@ -59,6 +59,21 @@ class NotificationsPage extends ExamplePage {
     return html`<p>Each notification published on <code>notifications_channel</code> replaces the one below.</p>
 <div class="notifications">
 <div hx-ext="sse" sse-connect="/notification/" sse-swap="notification"></div>
+</div>`;
+  }
+}
+
+/**
+ * The same notifications shown with Weft's own stream client: it resumes from
+ * the last message it saw whenever it has to open the stream again.
+ */
+class NotificationsWeftPage extends ExamplePage {
+  protected readonly title = 'Notifications (Weft client)';
+  protected override readonly stream = true;
+  protected async content() {
+    return html`<p>The same channel, shown with <code>weft-stream</code> instead of htmx's SSE extension.</p>
+<div class="notifications">
+<div weft-stream="/notification/" weft-event="notification"></div>
 </div>`;
   }
 }
@@ -117,6 +132,7 @@ export function createExampleApp(options: WeftOptions = {}): {
   registry.register('signup-page', SignupPage);
   registry.register('notification', Notification);
   registry.register('notifications-page', NotificationsPage);
+  registry.register('notifications-weft-page', NotificationsWeftPage);
   registry.register('checkout', Checkout);
   registry.register('login-form', LoginForm);
   registry.register('login-page', LoginPage);
@@ -131,6 +147,7 @@ export function createExampleApp(options: WeftOptions = {}): {
   weft.view('/board', BoardPage);
   weft.view('/signup', SignupPage);
   weft.view('/notifications', NotificationsPage);
+  weft.view('/notifications/weft', NotificationsWeftPage);
   weft.view('/login', LoginPage);
   weft.stream('/notification/', Notification);
   const shared = { db: openContacts(), catalog: openCatalog() };

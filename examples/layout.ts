@@ -26,6 +26,8 @@ export abstract class ExamplePage<P extends object = Record<string, never>> exte
   protected abstract readonly title: string;
   /** False when the example shows its own heading. */
   protected readonly heading: boolean = true;
+  /** True for a page that shows a streamed component with Weft's own client (`weft-stream`). */
+  protected readonly stream: boolean = false;
   /** More for `<head>`, after the examples' stylesheet (an htmx extension's script, say). */
   protected head(): SafeHtml | undefined {
     return undefined;
@@ -42,6 +44,7 @@ export abstract class ExamplePage<P extends object = Record<string, never>> exte
     return page({
       head: html`${exampleStyles}${this.head()}`,
       nonce: cspNonce(this.context.locals),
+      stream: this.stream,
       title: this.title,
       body: html`<main>
 <p><a href="/">← Examples</a></p>

@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 
 const CLIENT_BUDGET = 3 * 1024;
 const LIVE_BUDGET = 2 * 1024;
+const STREAM_BUDGET = 1024;
 const clientOnly = process.argv.includes('--client');
 
 if (!clientOnly) {
@@ -32,6 +33,21 @@ await build({
   target: 'es2020',
   logLevel: 'warning',
 });
+await build({
+  entryPoints: ['src/client/stream.ts'],
+  outfile: 'dist/client/weft-stream.min.js',
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: 'es2020',
+  logLevel: 'warning',
+});
+const streamSize = gzipSync(readFileSync('dist/client/weft-stream.min.js')).length;
+console.log(`weft stream client: dist/client/weft-stream.min.js ${streamSize} B gzip (budget ${STREAM_BUDGET} B)`);
+if (streamSize > STREAM_BUDGET) {
+  console.error('weft stream client is over its size budget');
+  process.exit(1);
+}
 const liveSize = gzipSync(readFileSync('dist/client/weft-live.min.js')).length;
 console.log(`weft live client: dist/client/weft-live.min.js ${liveSize} B gzip (budget ${LIVE_BUDGET} B)`);
 if (liveSize > LIVE_BUDGET) {

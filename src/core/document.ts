@@ -28,6 +28,11 @@ export interface ScriptOptions {
    * put yours here rather than in a second one.
    */
   htmxConfig?: Record<string, unknown>;
+  /**
+   * Also load Weft's client for streamed components, for pages that show one
+   * with `<div weft-stream="/path/" weft-event="name">` (see `weft.stream()`).
+   */
+  stream?: boolean;
 }
 
 export interface PageOptions extends ScriptOptions {
@@ -50,14 +55,15 @@ const HTMX_CONFIG = { includeIndicatorStyles: false };
  * assets path alone.
  */
 export function scripts(options: ScriptOptions | string = {}): SafeHtml {
-  const { assetsPath = '/weft', nonce, htmxConfig } = typeof options === 'string' ? { assetsPath: options } : options;
+  const { assetsPath = '/weft', nonce, htmxConfig, stream } = typeof options === 'string' ? { assetsPath: options } : options;
   const config = JSON.stringify({ ...HTMX_CONFIG, ...htmxConfig });
   const n = nonce === undefined ? '' : html` nonce="${nonce}"`;
   return html`<meta name="htmx-config" content="${config}">
 <script defer src="${assetsPath}/htmx.min.js"${n}></script>
 <script defer src="${assetsPath}/idiomorph.min.js"${n}></script>
 <script defer src="${assetsPath}/weft.min.js"${n}></script>
-<script defer src="${assetsPath}/weft-live.min.js"${n}></script>`;
+<script defer src="${assetsPath}/weft-live.min.js"${n}></script>${stream ? html`
+<script defer src="${assetsPath}/weft-stream.min.js"${n}></script>` : ''}`;
 }
 
 export function page(options: PageOptions): SafeHtml {

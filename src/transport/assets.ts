@@ -26,6 +26,8 @@ const SOURCES: Record<string, () => string> = {
   // Built by `npm run build` (esbuild) into dist/client/. Run from dist/transport/ or src/transport/.
   'weft.min.js': () => built('weft.min.js'),
   'weft-live.min.js': () => built('weft-live.min.js'),
+  // Weft's own client for streamed components (`weft-stream`), for pages that use it.
+  'weft-stream.min.js': () => built('weft-stream.min.js'),
 };
 
 function built(file: string): string {
