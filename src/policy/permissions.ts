@@ -79,6 +79,7 @@ function stageOf(permissions: readonly Permission[]): 'request' | 'component' {
 
 /** Every one of `permissions` must allow (as listing them in `permissions` does). */
 export function all(...permissions: readonly Permission[]): Permission {
+  checkPermissions(permissions, 'all()');
   return Object.freeze({
     name: `all(${permissions.map((p) => p.name).join(', ')})`,
     stage: stageOf(permissions),
@@ -92,6 +93,7 @@ export function all(...permissions: readonly Permission[]): Permission {
 /** At least one of `permissions` must allow. */
 export function any(...permissions: readonly Permission[]): Permission {
   if (permissions.length === 0) throw new TypeError('any() needs at least one permission');
+  checkPermissions(permissions, 'any()');
   return Object.freeze({
     name: `any(${permissions.map((p) => p.name).join(', ')})`,
     stage: stageOf(permissions),

@@ -74,10 +74,30 @@ export function checkComponentPolicies(name: string, type: ComponentClass): void
     checkPermissions(policy.permissions, `${name}: permissions of event "${event}"`);
     if (policy.rateLimit !== undefined) parseRateLimit(policy.rateLimit, `${name}: rateLimit of event "${event}"`);
   }
-  for (const event of Object.keys(type.eventPolicies ?? {})) {
+  const declared = type.eventPolicies ?? {};
+  if (typeof declared !== 'object' || declared === null || Array.isArray(declared)) {
+    throw new TypeError(`${name}: static eventPolicies must be an object of event name → { permissions?, rateLimit? }`);
+  }
+  for (const [event, policy] of Object.entries(declared)) {
     if (!Object.hasOwn(type.events, event)) {
       throw new Error(`${name}: static eventPolicies names "${event}", which is not a declared event`);
     }
+    checkEventPolicyShape(policy, `${name}: static eventPolicies.${event}`);
+  }
+}
+
+const EVENT_POLICY_KEYS: ReadonlySet<string> = new Set(['permissions', 'rateLimit']);
+
+/**
+ * An entry written `{ refund: [IsStaff] }` or `{ refund: { permission: [...] } }`
+ * would otherwise be read as "no permissions" and leave the event open.
+ */
+function checkEventPolicyShape(policy: unknown, where: string): void {
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
+    throw new TypeError(`${where} must be { permissions?, rateLimit? }`);
+  }
+  for (const key of Object.keys(policy)) {
+    if (!EVENT_POLICY_KEYS.has(key)) throw new TypeError(`${where} has an unknown key ${JSON.stringify(key)} (use permissions or rateLimit)`);
   }
 }
 

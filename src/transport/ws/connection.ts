@@ -206,7 +206,9 @@ export class LiveConnection {
         groupWork.start(() =>
           this.#enqueue(root, async () => {
             if (gap) {
-              // Messages were lost for good: show the state the server holds, marked as caught up.
+              // Messages were lost for good: show the state the server holds, marked as
+              // caught up — if the root may still receive pushes at all.
+              if (!(await this.#stillAllowed(root, []))) return;
               if (message.seq !== undefined) getSeqs(root.instance)[group] = message.seq;
               await this.#render(root);
             } else if (await this.#apply(root, group, message)) await this.#render(root);
