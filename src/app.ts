@@ -273,7 +273,7 @@ export class Weft implements DispatchHost, LifecycleHost {
       clientKey,
       userError: (err, where) => this.userError(err, 'handler_error', where),
     });
-    this.renderCache = new RenderCache(options.cacheStore ?? createMemoryCacheStore());
+    this.renderCache = new RenderCache(options.cacheStore ?? createMemoryCacheStore(), (user) => this.userKey(user));
     // A malformed permission, rate or cache option fails now, not on a user's request.
     for (const name of this.registry.names()) this.#checkPolicies(name, this.registry.get(name) as ComponentClass);
   }
@@ -373,9 +373,12 @@ export class Weft implements DispatchHost, LifecycleHost {
     return this.renderCache.invalidateTag(tag);
   }
 
-  /** Empties the render-cache entry of component `type` whose key function returned `key`. */
-  invalidate(type: ComponentClass | string, key: string): Promise<void> {
-    return this.renderCache.invalidateKey(typeof type === 'string' ? type : this.#nameOf(type), key);
+  /**
+   * Empties the render-cache entry of component `type` whose key function
+   * returned `key` — for a key that reads the user, pass the user whose entry it is.
+   */
+  invalidate(type: ComponentClass | string, key: string, user?: CurrentUser): Promise<void> {
+    return this.renderCache.invalidateKey(typeof type === 'string' ? type : this.#nameOf(type), key, user);
   }
 
   /** Same as {@link render} but returns embeddable HTML. */

@@ -846,7 +846,8 @@ describe('policies on every door', () => {
       assert.equal(Catalog.renders - before, 2, 'a shared tag drops them all');
 
       before = Greeting.renders;
-      await weft.invalidate('greeting', 'u:ada');
+      // A key that reads the user is kept per user: name the user whose entry it is.
+      await weft.invalidate('greeting', 'u:ada', { id: 'ada' });
       assert.match((await get('/hello/', as('ada'))).text, /hello ada/);
       await get('/hello/', as('bob'));
       assert.equal(Greeting.renders - before, 1, 'by name and key, for one user');

@@ -52,6 +52,15 @@ describe('RenderCache.plan()', () => {
     assert.ok(cache().plan('page', keyed, { id: '1' }, anonymous), 'the same component is cached for anonymous requests');
   });
 
+  it('keeps users apart even when a key reads the user but leaves them out of the key', () => {
+    const perUser = new RenderCache(createMemoryCacheStore(), (user) => (user as { id: string } | undefined)?.id);
+    const type = typeWith({ ttl: 60, key: ({ user }) => (user ? 'same' : 'anon') });
+    const forAda = perUser.plan('page', type, {}, ada);
+    const forBob = perUser.plan('page', type, {}, bob);
+    assert.ok(forAda && forBob);
+    assert.notEqual(forAda.key, forBob.key, 'the HTML (and its user-bound blob) of one user never reaches another');
+  });
+
   it('keeps one entry per user when the key reads the user', () => {
     const seen: (CurrentUser | undefined)[] = [];
     const type = typeWith({

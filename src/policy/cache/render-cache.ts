@@ -43,9 +43,12 @@ export function checkCacheOption(option: unknown, where: string, maxAgeSeconds: 
 
 export class RenderCache {
   readonly store: RenderCacheStore;
+  readonly #userKey: (user: unknown) => string | undefined;
 
-  constructor(store: RenderCacheStore) {
+  /** `userKey` is the app's: the key a user's blobs are bound to. */
+  constructor(store: RenderCacheStore, userKey: (user: unknown) => string | undefined = () => undefined) {
     this.store = store;
+    this.#userKey = userKey;
   }
 
   /**
@@ -69,7 +72,11 @@ export class RenderCache {
     if (typeof key !== 'string') throw new TypeError(`${name}: static cache.key must return a string`);
     if (context.user !== undefined && !readUser) return undefined;
     const tags = option.tags?.({ name, params: params as Record<string, unknown> }) ?? [];
-    return { key: entryKey(name, key), ttl: option.ttl, tags };
+    // A key that read the user is kept per user even if it forgot to include
+    // them: the HTML carries a state blob bound to its user, and must never
+    // reach another (invalidate() by key drops one user's entry only).
+    const user = readUser ? this.#userKey(context.user) : undefined;
+    return { key: entryKey(name, user === undefined ? key : `${key}\u0000u:${user}`), ttl: option.ttl, tags };
   }
 
   get(plan: CachePlan): Promise<CacheEntry | undefined> {
@@ -82,9 +89,13 @@ export class RenderCache {
     return entry;
   }
 
-  /** Drops the entry `key` (as the component's key function returned it) of component `name`. */
-  invalidateKey(name: string, key: string): Promise<void> {
-    return this.store.delete(entryKey(name, key));
+  /**
+   * Drops the entry `key` (as the component's key function returned it) of
+   * component `name`; for a key that read the user, that user's entry.
+   */
+  invalidateKey(name: string, key: string, user?: unknown): Promise<void> {
+    const who = user === undefined ? undefined : this.#userKey(user);
+    return this.store.delete(entryKey(name, who === undefined ? key : `${key}\u0000u:${who}`));
   }
 
   invalidateTag(tag: string): Promise<void> {
