@@ -291,7 +291,8 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     try {
       return htmlResponse((await weft.dispatch(event, await context(request, req))).html);
     } catch (err) {
-      // The blob is verified first (P3.3), so here its fate is known: only a
+      // The blob is verified before anything that needs it (P3.3; only the
+      // request-stage policies come first), so here its fate is known: only a
       // request whose own blob failed counts, and only such a request is ever
       // throttled (429 replaces its 400 once the client is past its allowance).
       if (err instanceof WeftError && FORGERY.has(err.code)) await throttle.failed(request.ip);
