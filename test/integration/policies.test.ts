@@ -449,7 +449,10 @@ describe('policies on every door', () => {
       const socket = await connect(anonymous());
       const { id, frame } = await join(socket, page);
       assert.equal(frame.t, 'joined');
-      assertErrorFrame(await socket.event(id, 'save'), 401, 'unauthenticated');
+      const refused = await socket.event(id, 'save');
+      assertErrorFrame(refused, 401, 'unauthenticated');
+      // The app's login URL, which the live client turns into htmx's HX-Redirect (with the page as next).
+      assert.equal(refused.login, '/login');
       const look = await socket.event(id, 'look');
       assert.equal(look.t, 'render');
       assert.match(look.html!, /<i>look<\/i>/, 'the refused event changed nothing');
