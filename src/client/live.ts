@@ -113,8 +113,10 @@ function connect(): void {
     }
     // Every close but the page's own is retried; a server going away (deploy)
     // spreads its clients over a few seconds so they do not all return at once.
+    // The server may say how long to wait (`retry=<ms>` in the close reason): it spreads its pages itself.
+    const asked = evt.code === 1001 && evt.reason.startsWith('retry=') ? Number(evt.reason.slice(6)) : NaN;
     const base = evt.code === 1001 ? 5000 : Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt++);
-    retryTimer = window.setTimeout(connect, base / 2 + Math.random() * base);
+    retryTimer = window.setTimeout(connect, asked >= 0 && asked <= 60_000 ? asked : base / 2 + Math.random() * base);
   };
 }
 

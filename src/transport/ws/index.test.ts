@@ -244,11 +244,18 @@ describe('WebSocket transport', () => {
     await assert.rejects(connect({ origin: 'http://evil.example' }), /upgrade refused: 403/);
   });
 
-  it('closes every socket with 1001 when the server shuts down', async () => {
-    const s2 = await serve(weft, { port: 0, hostname: '127.0.0.1' });
-    const live = await LiveTestClient.connect(s2);
-    const code = new Promise<number>((r) => live.socket.once('close', (c) => r(c)));
+  it('closes every socket with 1001 when the server shuts down, asking each to wait a different time', async () => {
+    const s2 = await serve(weft, { port: 0, hostname: '127.0.0.1', live: { reconnectSpreadMs: 4000 } });
+    const sockets = await Promise.all(Array.from({ length: 8 }, () => LiveTestClient.connect(s2)));
+    const closes = sockets.map((live) => new Promise<[number, string]>((r) => live.socket.once('close', (c, reason) => r([c, reason.toString()]))));
     s2.close();
-    assert.equal(await code, 1001);
+    const waits: number[] = [];
+    for (const [code, reason] of await Promise.all(closes)) {
+      assert.equal(code, 1001);
+      assert.match(reason, /^retry=\d+$/);
+      waits.push(Number(reason.slice('retry='.length)));
+    }
+    assert.ok(waits.every((ms) => ms >= 500 && ms < 4500), `waits within the spread: ${waits.join(', ')}`);
+    assert.ok(new Set(waits).size > 1, `spread, not all the same: ${waits.join(', ')}`);
   });
 });

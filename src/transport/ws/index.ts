@@ -31,6 +31,13 @@ export interface LiveServerOptions extends Partial<LiveLimits> {
   heartbeatMs?: number;
   /** A socket that sends nothing (not even the client's pings) for this long is closed. Default 120 000 ms. */
   idleMs?: number;
+  /**
+   * When the server goes away (`close()`: a deploy, a restart), each page is
+   * told how long to wait before it reconnects: a random time up to this many
+   * milliseconds, so thousands of pages do not all come back in the same
+   * second. Default 10 000.
+   */
+  reconnectSpreadMs?: number;
 }
 
 export interface LiveServer {
@@ -72,6 +79,7 @@ export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): L
   };
   const heartbeatMs = options.heartbeatMs ?? 30_000;
   const idleMs = options.idleMs ?? 120_000;
+  const spreadMs = Math.max(0, options.reconnectSpreadMs ?? 10_000);
   // `sockets` below tracks every socket, so ws need not keep a second set (and a listener per socket for it).
   const wss = new WebSocketServer({
     noServer: true,
@@ -228,7 +236,8 @@ export function createLiveServer(weft: Weft, options: LiveServerOptions = {}): L
         (ws) =>
           new Promise<void>((resolve) => {
             ws.once('close', () => resolve());
-            ws.close(CLOSE.goingAway, 'server going away');
+            // The close reason asks the page to wait (docs/protocol.md, L8): spread over reconnectSpreadMs.
+            ws.close(CLOSE.goingAway, `retry=${500 + Math.floor(Math.random() * spreadMs)}`);
             setTimeout(() => {
               ws.terminate();
               resolve();
