@@ -35,6 +35,9 @@ export interface UserInput {
 /** How the app finds the user of a request (see {@link WeftOptions.user}). */
 export type UserResolver = (input: UserInput) => CurrentUser | undefined | null | Promise<CurrentUser | undefined | null>;
 
+/** What the `user` function sees for a render the app makes itself, without a request: no headers, no cookie. */
+const NO_REQUEST: RequestInfo = Object.freeze({ method: 'GET', url: new URL('http://localhost/'), headers: Object.freeze({}), ip: '' });
+
 /** Options of a view (`weft.view(path, Type, options)`). */
 export interface ViewOptions {
   /** Most loads of this view per client: `"60/minute"` (see `static rateLimit`). */
@@ -345,6 +348,10 @@ export class Weft implements DispatchHost, LifecycleHost {
     const cls = typeof type === 'string' ? lookup(this.registry, type) : type;
     const name = typeof type === 'string' ? type : this.#nameOf(type);
     const full = fullContext(context);
+    // Called from the app's own route, with no `user` given: find it the app's
+    // way from what the call has (its locals, its request if given), so the
+    // render is for the same user as the page's later events.
+    if (!('user' in context) && this.#user) full.user = await this.findUser(context.request ?? NO_REQUEST, full.locals);
     const input = { door: 'view' as const, name, type: cls, context: full, view: view && { pattern: view.pattern, rateLimit: view.options.rateLimit } };
     await this.policies.request(input);
     let plan;

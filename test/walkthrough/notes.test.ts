@@ -29,7 +29,7 @@ test('another user cannot add to ada\'s notes', async () => {
   try {
     const res = await client.fire(Notes, adas.blob, 'add', { text: 'hi' });
     assert.equal(res.status, 403);
-    assert.equal(res.json?.code, 'not_your_notes');
+    assert.equal(res.json?.code, 'state_user');
   } finally {
     await client.close();
   }

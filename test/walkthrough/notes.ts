@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { Component, html, WeftError } from 'weft';
+import { Component, html, IsAuthenticated } from 'weft';
 import { z } from 'zod';
 import { addNote, notesOf } from './db.js';
 
@@ -7,27 +7,29 @@ export interface User {
   name: string;
 }
 
-// What every request hands to components as `context.locals`.
 declare module 'weft' {
+  // What every request hands to components as `context.locals`.
   interface Locals {
     db: DatabaseSync;
     user?: User;
   }
+  // What components see as `this.user`.
+  interface Register {
+    user: User;
+  }
 }
 
 export class Notes extends Component<{ author: string }> {
+  // Signed-in users only: anyone else gets 401 "Authentication required".
+  static override permissions = [IsAuthenticated];
   static override events = { add: z.object({ text: z.string().trim().min(1).max(500) }) };
 
   mount() {
-    const user = this.context.locals.user;
-    if (!user) throw new WeftError(401, 'signed_out', 'sign in to see your notes');
-    return { author: user.name };
+    return { author: this.user?.name ?? '' };
   }
   add({ text }: { text: string }) {
-    // The state says whose notes these are; the request says who is asking.
-    if (this.context.locals.user?.name !== this.state.author) {
-      throw new WeftError(403, 'not_your_notes', 'these notes belong to another user');
-    }
+    // The state blob is bound to the user it was issued to: another user's
+    // request with it is refused before this runs.
     addNote(this.local('db'), this.state.author, text);
   }
   override render() {

@@ -81,7 +81,15 @@ for (const [host, server] of Object.entries(servers)) {
       const state = stateOf(await (await fetch(`${base}/notes`, { headers: asAda })).text());
       const res = await post({ event: 'add', payload: { text: 'hi' }, state }, { cookie: 'user=mallory' });
       assert.equal(res.status, 403);
-      assert.equal(((await res.json()) as { code: string }).code, 'not_your_notes');
+      assert.equal(((await res.json()) as { code: string }).code, 'state_user');
+    });
+
+    it('refuses ada\'s state replayed with no session at all: 401, and her notes are unchanged', async () => {
+      const state = stateOf(await (await fetch(`${base}/notes`, { headers: asAda })).text());
+      const res = await post({ event: 'add', payload: { text: 'replayed' }, state }, {});
+      assert.equal(res.status, 401);
+      assert.deepEqual(await res.json(), { error: 'Authentication required', code: 'unauthenticated' });
+      assert.doesNotMatch(await (await fetch(`${base}/notes`, { headers: asAda })).text(), /replayed/);
     });
 
     it('reads a 150 KB event body with Weft\'s own limit (1 MiB), not a body parser\'s', async () => {
