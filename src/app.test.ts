@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createWeft, Weft, type WeftOptions } from './app.js';
+import { userFromLocals } from './policy/user.js';
 import { Component, type Renderer } from './core/component.js';
 import { WeftError } from './core/errors.js';
 import { html, SafeHtml } from './core/html.js';
@@ -580,5 +581,42 @@ describe('userError', () => {
     assert.equal(err.status, 500);
     assert.equal(err.code, 'handler_error');
     assert.match(err.message, /x\.y\(\) threw: a thrown object/);
+  });
+});
+
+describe('render() from the app\'s own routes finds the user', () => {
+  class Whoami extends Component<{ who: string }> {
+    static override events = { noop: true };
+    mount() {
+      return { who: String(this.user?.id ?? 'nobody') };
+    }
+    noop() {}
+    override render() {
+      return html`<p>${this.state.who}</p>`;
+    }
+  }
+  const registry = new Registry();
+  registry.register('whoami', Whoami);
+  const app = createWeft({
+    registry,
+    secret: 'render-user-secret-0123456789abcdefghij',
+    mode: 'development',
+    user: userFromLocals,
+  });
+
+  it('runs the user function on the call\'s locals when the context names no user', async () => {
+    const rendered = await app.render(Whoami, {}, { locals: { user: { id: 'ada' } } });
+    assert.match(rendered.html, /<p>ada<\/p>/);
+    // Its blob is bound to ada: the same user's event is accepted, anyone else's refused.
+    await app.dispatch({ component: 'whoami', state: rendered.blob, events: [{ event: 'noop', payload: {} }], updates: {} }, { user: { id: 'ada' } });
+    await assert.rejects(
+      app.dispatch({ component: 'whoami', state: rendered.blob, events: [{ event: 'noop', payload: {} }], updates: {} }, { user: { id: 'bob' } }),
+      (err: unknown) => err instanceof WeftError && err.status === 403 && err.code === 'state_user',
+    );
+  });
+
+  it('uses a user the context names, even undefined, as it is', async () => {
+    assert.match((await app.render(Whoami, {}, { locals: { user: { id: 'ada' } }, user: { id: 'cy' } })).html, /<p>cy<\/p>/);
+    assert.match((await app.render(Whoami, {}, { locals: { user: { id: 'ada' } }, user: undefined })).html, /<p>nobody<\/p>/);
   });
 });
