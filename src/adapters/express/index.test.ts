@@ -8,6 +8,7 @@ import { Component } from '../../core/component.js';
 import { html } from '../../core/html.js';
 import { Registry } from '../../core/registry.js';
 import { weft as weftMiddleware, weftErrors } from './index.js';
+import { userFromLocals } from '../../policy/user.js';
 
 const SECRET = 'express-adapter-test-secret-0123456789ab';
 
@@ -292,5 +293,48 @@ describe('express adapter and the client address', () => {
 
   it('follows the app\'s clientAddress option', async () => {
     assert.equal(await whereWith({ clientAddress: { trustedProxies: 1 } }), '<p>203.0.113.5</p>');
+  });
+});
+
+describe('Express req.user', () => {
+  class Me extends Component<{ me: string }> {
+    static override events = { poke: true };
+    mount() {
+      return { me: String(this.user?.id ?? 'nobody') };
+    }
+    poke(): void {}
+    override render() {
+      return html`<p class="me">${this.state.me}</p>`;
+    }
+  }
+  const users = new Registry();
+  users.register('me', Me);
+  const app = createWeft({ registry: users, secret: SECRET, mode: 'development', logger, user: userFromLocals });
+  let server: Server;
+  let base = '';
+  before(async () => {
+    const ex = express();
+    // Passport and the like put the signed-in user on the request.
+    ex.use((req, _res, next) => {
+      const id = req.headers['x-user'];
+      if (typeof id === 'string') (req as unknown as { user: unknown }).user = { id };
+      next();
+    });
+    ex.use(weftMiddleware(app));
+    app.view('/me', Me);
+    server = createServer(ex);
+    base = await listen(server);
+  });
+  after(() => close(server));
+
+  it('is the user components see, and the one blobs are bound to', async () => {
+    const page = await (await fetch(`${base}/me`, { headers: { 'x-user': 'ada' } })).text();
+    assert.match(page, /<p class="me">ada<\/p>/);
+    const state = /weft-state="([^"]+)"/.exec(page)?.[1];
+    const post = (headers: Record<string, string>) =>
+      fetch(`${base}/components/me/`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ event: 'poke', state }) });
+    assert.equal((await post({ 'x-user': 'ada' })).status, 200);
+    assert.equal((await post({ 'x-user': 'bob' })).status, 403);
+    assert.equal((await post({})).status, 401);
   });
 });
