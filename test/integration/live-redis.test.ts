@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { redisSkip } from '../redis.js';
+import { type ServerProcess, startServerProcess, stopProcess } from './processes.js';
 import { Redis } from 'ioredis';
 import { LiveTestClient, rootsIn, type LiveFrame } from '../../src/testing/live.js';
 import { StreamTestClient } from '../../src/testing/stream.js';
@@ -29,55 +30,12 @@ const skip = redisSkip('the multi-process live tests');
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A server process and the base URL it listens on. */
-interface ServerProcess {
-  name: string;
-  child: ChildProcess;
-  base: string;
-  output: () => string;
-}
-
 const children: ChildProcess[] = [];
 
 /** Starts live-redis-server.ts in a new process and waits until it prints its port. */
 function startServer(name: string): Promise<ServerProcess> {
   const script = fileURLToPath(new URL('./live-redis-server.ts', import.meta.url));
-  // Node itself with tsx's loader, not the tsx command: that one runs the
-  // script in a second process of its own, which a kill of the first would leave behind.
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=weft-source', script], {
-    env: { ...process.env, PORT: '0', REDIS_URL: url, WEFT_SECRET: SECRET, WEFT_REDIS_PREFIX: prefix, NODE_ENV: 'development' },
-    // A pipe on stdin: the server exits when it closes, so it cannot outlive this test.
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server ${name} did not start within 60 s:\n${out}`)), 60_000);
-    const onData = () => {
-      const m = /\{"port":(\d+)\}/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      resolve({ name, child, base: `http://127.0.0.1:${m[1]}`, output: () => out });
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server ${name} exited (${code ?? signal}) before listening:\n${out}`));
-    });
-  });
-}
-
-/** Ends a child process: SIGTERM, then SIGKILL if it has not exited within 3 s. */
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(killer);
+  return startServerProcess(script, name, { REDIS_URL: url, WEFT_SECRET: SECRET, WEFT_REDIS_PREFIX: prefix }, children);
 }
 
 /** Opens a stream and checks it is one. */

@@ -14,13 +14,14 @@
  * with a notice, except under CI=true, where they fail.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { rootsIn } from '../../src/testing/live.js';
 import { redisSkip } from '../redis.js';
+import { type ServerProcess, startServerProcess, stopProcess } from './processes.js';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `weft-test-policies-${randomUUID().slice(0, 8)}:`;
@@ -34,55 +35,12 @@ const ROUNDS = 5;
 
 const skip = redisSkip('the multi-process rate-limit and cache tests');
 
-/** A server process, the base URL it listens on, and what it has printed. */
-interface ServerProcess {
-  name: string;
-  child: ChildProcess;
-  base: string;
-  output: () => string;
-}
-
 const children: ChildProcess[] = [];
 
 /** Starts policies-redis-server.ts in a new process and waits until it prints its port. */
 function startServer(name: string): Promise<ServerProcess> {
   const script = fileURLToPath(new URL('./policies-redis-server.ts', import.meta.url));
-  // Node itself with tsx's loader, not the tsx command: that one runs the
-  // script in a second process of its own, which a kill of the first would leave behind.
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=weft-source', script], {
-    env: { ...process.env, PORT: '0', REDIS_URL: url, WEFT_SECRET: SECRET, WEFT_REDIS_PREFIX: prefix, WEFT_PROCESS_NAME: name, NODE_ENV: 'development' },
-    // A pipe on stdin: commands go in there, and the server exits when it closes.
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server ${name} did not start within 60 s:\n${out}`)), 60_000);
-    const onData = () => {
-      const m = /\{"port":(\d+)\}/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      resolve({ name, child, base: `http://127.0.0.1:${m[1]}`, output: () => out });
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server ${name} exited (${code ?? signal}) before listening:\n${out}`));
-    });
-  });
-}
-
-/** Ends a child process: SIGTERM, then SIGKILL if it has not exited within 3 s. */
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(killer);
+  return startServerProcess(script, name, { REDIS_URL: url, WEFT_SECRET: SECRET, WEFT_REDIS_PREFIX: prefix, WEFT_PROCESS_NAME: name }, children);
 }
 
 /**

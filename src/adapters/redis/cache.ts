@@ -20,6 +20,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { checkCacheSet, checkString, type CacheEntry, type CacheSetOptions, type RenderCacheStore } from '../../policy/cache/store.js';
+import { quit } from './connection.js';
 
 export interface RedisCacheStoreOptions {
   /** A connection to use instead of opening one. It stays open after `close()`: it is yours. */
@@ -162,15 +163,3 @@ function parseEntry(raw: string): CacheEntry | undefined {
   return { html, etag, storedAt };
 }
 
-async function quit(connection: Redis): Promise<void> {
-  if (connection.status === 'end') return;
-  if (connection.status !== 'ready') {
-    connection.disconnect();
-    return;
-  }
-  try {
-    await connection.quit();
-  } catch {
-    connection.disconnect();
-  }
-}

@@ -29,6 +29,7 @@ import type {
   SubscribeOptions,
   Unsubscribe,
 } from '../../backplane/types.js';
+import { quit } from './connection.js';
 
 export interface RedisBackplaneOptions extends BackplaneOptions {
   /** Where Redis is (default: `REDIS_URL`, else `redis://127.0.0.1:6379`). Ignored when `redis` is given. */
@@ -421,18 +422,6 @@ function fields(reply: unknown): Record<string, unknown> {
   return out;
 }
 
-async function quit(connection: Redis): Promise<void> {
-  if (connection.status === 'end') return;
-  if (connection.status !== 'ready') {
-    connection.disconnect();
-    return;
-  }
-  try {
-    await connection.quit();
-  } catch {
-    connection.disconnect();
-  }
-}
 
 function checkString(name: string, value: unknown): void {
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);

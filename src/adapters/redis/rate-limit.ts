@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { createLimiterStore } from '../../policy/rate-limit/limiter-store.js';
 import type { RateLimitStore } from '../../policy/rate-limit/store.js';
+import { quit } from './connection.js';
 
 export interface RedisRateLimitStoreOptions {
   /** A connection to use instead of opening one. It stays open after `close()`: it is yours. */
@@ -50,15 +51,3 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions = 
   );
 }
 
-async function quit(connection: Redis): Promise<void> {
-  if (connection.status === 'end') return;
-  if (connection.status !== 'ready') {
-    connection.disconnect();
-    return;
-  }
-  try {
-    await connection.quit();
-  } catch {
-    connection.disconnect();
-  }
-}
