@@ -38,3 +38,13 @@ export function redisSkip(what: string): false | string {
   }
   return reason;
 }
+
+/** Deletes every key under `prefix` (what a test run created), with SCAN so a big database is not blocked. */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}

@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { redisSkip } from '../redis.js';
+import { deleteKeys, redisSkip } from '../redis.js';
 import { type ServerProcess, startServerProcess, stopProcess } from './processes.js';
 import { Redis } from 'ioredis';
 import { LiveTestClient, rootsIn, type LiveFrame } from '../../src/testing/live.js';
@@ -138,12 +138,7 @@ describe('live components across server processes sharing Redis', { skip, timeou
     await Promise.all(children.map((child) => stopProcess(child).catch(() => child.kill('SIGKILL'))));
     if (redis) {
       try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== '0');
+        await deleteKeys(redis, prefix);
         assert.deepEqual(await redis.keys(`${prefix}*`), [], 'no key left under the prefix');
       } finally {
         redis.disconnect();

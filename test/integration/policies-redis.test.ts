@@ -20,7 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { rootsIn } from '../../src/testing/live.js';
-import { redisSkip } from '../redis.js';
+import { deleteKeys, redisSkip } from '../redis.js';
 import { type ServerProcess, startServerProcess, stopProcess } from './processes.js';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -156,12 +156,7 @@ describe('rate limits and the render cache across server processes sharing Redis
     await Promise.all(children.map((child) => stopProcess(child).catch(() => child.kill('SIGKILL'))));
     if (redis) {
       try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== '0');
+        await deleteKeys(redis, prefix);
         assert.deepEqual(await redis.keys(`${prefix}*`), [], 'no key left under the prefix');
       } finally {
         redis.disconnect();

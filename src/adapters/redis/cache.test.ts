@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { redisSkip } from '../../../test/redis.js';
+import { deleteKeys, redisSkip } from '../../../test/redis.js';
 import { etagOf } from '../../policy/cache/etag.js';
 import type { CacheEntry, RenderCacheStore } from '../../policy/cache/store.js';
 import { createRedisCacheStore } from './index.js';
@@ -44,12 +44,7 @@ describe('createRedisCacheStore', { skip }, () => {
 
   after(async () => {
     // Delete every key this run created.
-    let cursor = '0';
-    do {
-      const [next, keys] = await raw.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await raw.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeys(raw, prefix);
     await raw.quit();
   });
 

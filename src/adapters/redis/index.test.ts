@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { redisSkip } from '../../../test/redis.js';
+import { deleteKeys, redisSkip } from '../../../test/redis.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import { backplaneConformance } from '../../backplane/conformance.js';
 import type { Backplane, BackplaneMessage, Seq } from '../../backplane/types.js';
@@ -28,12 +28,7 @@ after(async () => {
   if (!available) return;
   // Delete every key this run created.
   const raw = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await raw.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await raw.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeys(raw, prefix);
   await raw.quit();
 });
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { after, afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { redisSkip } from '../../../test/redis.js';
+import { deleteKeys, redisSkip } from '../../../test/redis.js';
 import { parseRate, type RateDecision, type RateLimitStore } from '../../policy/rate-limit/index.js';
 import { createRedisRateLimitStore } from './index.js';
 
@@ -39,12 +39,7 @@ after(async () => {
   if (!available) return;
   // Delete every key this run created.
   const raw = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await raw.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await raw.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeys(raw, prefix);
   await raw.quit();
 });
 
