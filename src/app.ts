@@ -25,6 +25,7 @@ import { checkComponentPolicies, createPolicyStages, parseRateLimit } from './po
 import { createMemoryRateLimitStore, type RateLimitStore } from './policy/rate-limit/store.js';
 import { checkCacheOption, RenderCache } from './policy/cache/render-cache.js';
 import { createMemoryCacheStore, type RenderCacheStore } from './policy/cache/store.js';
+import { type ComponentRef, isComponentRef, resolveSlots, type SlotFills } from './core/slots.js';
 
 /** What the app's `user` function is given: the request, and the locals the host found for it. */
 export interface UserInput {
@@ -342,11 +343,29 @@ export class Weft implements DispatchHost, LifecycleHost {
 
   /**
    * Mounts and renders a component for a page (the first, server-side render).
-   * Accepts a registered class or its name.
+   * Accepts a registered class or its name, or a reference with its params and
+   * slot fills (`compose(Product, { params, slots })`, `Reviews.with(params)`),
+   * then followed by the context: the whole tree renders in one call.
    */
-  async render(type: ComponentClass | string, params: object = {}, context: Partial<ComponentContext> = {}, view?: ViewRoute): Promise<Rendered> {
+  render(ref: ComponentRef, context?: Partial<ComponentContext>): Promise<Rendered>;
+  render(type: ComponentClass | string, params?: object, context?: Partial<ComponentContext>, view?: ViewRoute): Promise<Rendered>;
+  async render(
+    target: ComponentClass | string | ComponentRef,
+    paramsOrContext: object = {},
+    givenContext: Partial<ComponentContext> = {},
+    view?: ViewRoute,
+  ): Promise<Rendered> {
+    let type: ComponentClass | string, params: object, context: Partial<ComponentContext>, fills: SlotFills | undefined;
+    if (isComponentRef(target)) {
+      ({ type, params, slots: fills } = target);
+      context = paramsOrContext as Partial<ComponentContext>;
+    } else {
+      [type, params, context] = [target, paramsOrContext, givenContext];
+    }
     const cls = typeof type === 'string' ? lookup(this.registry, type) : type;
     const name = typeof type === 'string' ? type : this.#nameOf(type);
+    // Checked before anything runs: a slot the class does not declare is the caller's mistake.
+    const slots = resolveSlots(cls, name, fills, (t) => this.#nameOf(t));
     const full = fullContext(context);
     // Called from the app's own route, with no `user` given: find it the app's
     // way from what the call has (its locals, its request if given), so the
@@ -356,7 +375,8 @@ export class Weft implements DispatchHost, LifecycleHost {
     await this.policies.request(input);
     let plan;
     try {
-      plan = this.renderCache.plan(name, cls, params, full);
+      // A cache key knows params, not fills: a render with fills is never cached.
+      plan = slots ? undefined : this.renderCache.plan(name, cls, params, full);
     } catch (err) {
       throw this.userError(err, 'render_error', `${name}: static cache.key() or tags()`);
     }
@@ -364,7 +384,7 @@ export class Weft implements DispatchHost, LifecycleHost {
       const hit = await this.renderCache.get(plan).catch((err: unknown) => void this.logger.error('Weft: render cache read failed', err));
       if (hit) return { html: hit.html, id: '', state: undefined, blob: undefined, groups: [], bound: [], etag: hit.etag, cached: 'hit' };
     }
-    const instance = await mountNew(this, cls, name, params, full);
+    const instance = await mountNew(this, cls, name, params, full, undefined, slots);
     await this.policies.component({ ...input, instance });
     const rendered = await renderInstance(this, instance);
     if (plan) {
@@ -389,20 +409,29 @@ export class Weft implements DispatchHost, LifecycleHost {
   }
 
   /** Same as {@link render} but returns embeddable HTML. */
-  async renderHtml(type: ComponentClass | string, params: object = {}, context: Partial<ComponentContext> = {}): Promise<SafeHtml> {
-    return new SafeHtml((await this.render(type, params, context)).html);
+  renderHtml(ref: ComponentRef, context?: Partial<ComponentContext>): Promise<SafeHtml>;
+  renderHtml(type: ComponentClass | string, params?: object, context?: Partial<ComponentContext>): Promise<SafeHtml>;
+  async renderHtml(target: ComponentClass | string | ComponentRef, params: object = {}, context: Partial<ComponentContext> = {}): Promise<SafeHtml> {
+    const rendered = isComponentRef(target) ? await this.render(target, params) : await this.render(target, params, context);
+    return new SafeHtml(rendered.html);
   }
 
-  async renderChild(parent: Component<object, object>, type: ComponentClass, params: object, id: string): Promise<SafeHtml> {
+  /** The class registered under `name` (for `child('name')` and Liquid's `{% child %}`). */
+  lookup(name: string): ComponentClass | undefined {
+    return this.registry.get(name);
+  }
+
+  async renderChild(parent: Component<object, object>, type: ComponentClass, params: object, id: string, fills?: SlotFills): Promise<SafeHtml> {
     const name = this.#nameOf(type);
     const { context } = parent;
-    const digest = childDigest(name, params, digestOf(parent));
+    const slots = resolveSlots(type, name, fills, (t) => this.#nameOf(t));
+    const digest = childDigest(name, params, digestOf(parent), slots?.spec);
     // Only a stateful child has a root the browser can keep.
     if (isStateful(type) && context.kept?.[id] === digest) return new SafeHtml(placeholderRoot(type.tagName, name, id, digest));
     // A child is served by its parent's view: its permissions hold there too.
     const input = { door: 'view' as const, name, type, context };
     await this.policies.request(input);
-    const instance = await mountNew(this, type, name, params, context, id);
+    const instance = await mountNew(this, type, name, params, context, id, slots);
     await this.policies.component({ ...input, instance });
     // A stateless child has no root, but its own children chain from its digest.
     setDigest(instance, digest);

@@ -52,6 +52,19 @@ export {
   type TemplateContext,
 } from './core/component.js';
 export { type EventCall, type EventRequest } from './core/dispatch.js';
+export {
+  compose,
+  type ComponentRef,
+  type ComposeOptions,
+  type ParamsOf,
+  type SlotDeclarations,
+  type SlotFill,
+  type SlotFills,
+  type SlotFillsOf,
+  type SlotNameOf,
+  type SlotOptions,
+  type WithOptions,
+} from './core/slots.js';
 export { page, scripts, type PageOptions, type ScriptOptions } from './core/document.js';
 export { type ErrorCode, WeftError, type WeftErrorCode } from './core/errors.js';
 export { attrs, escapeHtml, html, type Interpolation, raw, SafeHtml } from './core/html.js';

@@ -248,6 +248,7 @@ describe('Component', () => {
         state: { title: 't' },
         params: { a: 1 },
         errors: { title: 'bad' },
+        slots: {},
         component_id: 'with-template-1',
         component_name: 'with-template',
         component: c,

@@ -15,7 +15,20 @@
  * }
  */
 import { escapeHtml, SafeHtml } from './html.js';
-import { DEFAULT_RENDER_LIMITS, type RenderLimits, renderRecord } from './render-record.js';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits, type RenderRecord, renderRecord } from './render-record.js';
+import {
+  childTarget,
+  type ComponentRef,
+  type ComposableClass,
+  hasSlot,
+  makeRef,
+  type ParamsOf,
+  renderSlot,
+  type SlotDeclarations,
+  type SlotFills,
+  templateSlots,
+  type WithArgs,
+} from './slots.js';
 import { type StandardSchemaV1, validate } from './schema.js';
 import type { CacheOption, CurrentUser, EventPolicy, Permission, RateLimitOption } from './policy.js';
 
@@ -99,11 +112,16 @@ export interface Renderer {
   render(template: string, context: TemplateContext): string | Promise<string>;
 }
 
-/** What a file template sees: `state`, `params`, `errors`, `component_id`, `component_name`. */
+/** What a file template sees: `state`, `params`, `errors`, `slots`, `component_id`, `component_name`. */
 export interface TemplateContext {
   state: unknown;
   params: unknown;
   errors: Record<string, string>;
+  /**
+   * Each declared slot's rendered fill, or `''` when it is empty, rendered
+   * before the template runs (see `static slots`).
+   */
+  slots: Readonly<Record<string, SafeHtml | ''>>;
   component_id: string;
   component_name: string;
   component: Component<object, object>;
@@ -111,8 +129,10 @@ export interface TemplateContext {
 
 /** How Weft itself builds and renders children; implemented by the app. */
 export interface ComponentRuntime {
-  /** Mounts and renders `type` as a child of `parent` with the element id `id`. */
-  renderChild(parent: Component<object, object>, type: ComponentClass, params: object, id: string): Promise<SafeHtml>;
+  /** Mounts and renders `type` as a child of `parent` with the element id `id`, its slots filled with `slots`. */
+  renderChild(parent: Component<object, object>, type: ComponentClass, params: object, id: string, slots?: SlotFills): Promise<SafeHtml>;
+  /** The class registered under `name`, for `child('name', …)` and Liquid's `{% child %}`. */
+  lookup?(name: string): ComponentClass | undefined;
   /** Delivers `event` to every live component in `group`, in every process sharing the backplane. */
   broadcast?(group: string, event: string, payload: Record<string, unknown>, options?: { except?: string }): Promise<void>;
   /** Caps on one render (`maxChildren`, `maxResponseBytes`); the defaults when absent. */
@@ -129,6 +149,8 @@ export interface ChildOptions {
    * keeps its state.
    */
   key?: string | number;
+  /** Fills for the child's slots (see `static slots`); added to a reference's own. */
+  slots?: SlotFills;
 }
 
 export { beginRender } from './render-record.js';
@@ -301,6 +323,23 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
    * always run; requests with a user bypass it unless the key reads the user.
    */
   static cache: CacheOption | undefined = undefined;
+  /**
+   * Named places in this component's markup that whoever renders it fills:
+   * `['reviews', 'recommendations']`, or `{ reviews: { required: true } }`.
+   * `default` is the slot `slot()` uses when given no name. Place a fill with
+   * `await this.slot(name)`, or `slots.<name>` in a file template.
+   */
+  static slots: SlotDeclarations = [];
+
+  /**
+   * A reference to this component with `params` (and slot fills), for a slot,
+   * `compose()`, `weft.render()` or `child()`: `Reviews.with({ productId: 7 })`.
+   * Renders nothing by itself.
+   */
+  static with<T extends ComposableClass>(this: T, ...args: WithArgs<T>): ComponentRef<ParamsOf<T>> {
+    const [params, options] = args as [object | undefined, { slots?: SlotFills } | undefined];
+    return makeRef(this as unknown as ComponentClass, params, options?.slots) as ComponentRef<ParamsOf<T>>;
+  }
 
   readonly name: string;
   readonly id: string;
@@ -355,6 +394,7 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
       component_id: this.id,
       component_name: this.name,
       component: this as Component<object, object>,
+      slots: templateSlots(this as Component<object, object>),
     };
   }
 
@@ -508,14 +548,44 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
    * id is this component's id plus its key, the same on every render, so when
    * this component re-renders the browser keeps a stateful child's element and
    * state as long as its params are unchanged (docs/protocol.md, P1.3).
+   * `type` may also be a reference (`this.child(Reviews.with(params), undefined,
+   * { key })`) or a registered component's name (as Liquid's `{% child %}` gives
+   * it); `options.slots` fills the child's slots.
    */
-  async child(type: ComponentClass, params: object = {}, options: ChildOptions = {}): Promise<SafeHtml> {
+  async child(type: ComponentClass | ComponentRef | string, params?: object, options: ChildOptions = {}): Promise<SafeHtml> {
+    const target = childTarget(this.name, type, params, options.slots, this.#runtime?.lookup?.bind(this.#runtime));
+    return this.#renderChild(target, (record, limits) => record.childKey(this.name, options.key, limits));
+  }
+
+  /**
+   * The fill of slot `name` (default `default`): its HTML, or a component fill
+   * rendered as this component's child with the key `slot-<name>` (kept by the
+   * browser across this component's re-render like any child); else
+   * `fallback` (escaped unless it is SafeHtml); else nothing. A name the class
+   * does not declare in `static slots` is an Error.
+   */
+  slot(name = 'default', fallback?: SafeHtml | string): Promise<SafeHtml> {
+    const self = this as Component<object, object>;
+    return renderSlot(self, name, fallback, (ref) =>
+      this.#renderChild({ type: ref.type, params: ref.params, slots: ref.slots }, (record, limits) => record.slotKey(this.name, name, limits)),
+    );
+  }
+
+  /** Whether slot `name` (default `default`) is filled; an Error for a slot the class does not declare. */
+  hasSlot(name = 'default'): boolean {
+    return hasSlot(this as Component<object, object>, name);
+  }
+
+  async #renderChild(
+    target: { type: ComponentClass; params: object; slots: SlotFills | undefined },
+    claimKey: (record: RenderRecord, limits: RenderLimits) => string,
+  ): Promise<SafeHtml> {
     const runtime = this.#runtime;
     if (!runtime) throw new Error(`component "${this.name}" has no runtime to render children with`);
     const limits = runtime.limits ?? DEFAULT_RENDER_LIMITS;
     const record = renderRecord(this);
-    const key = record.childKey(this.name, options.key, limits);
-    const out = await runtime.renderChild(this as Component<object, object>, type, params, `${this.id}-${key}`);
+    const key = claimKey(record, limits);
+    const out = await runtime.renderChild(this as Component<object, object>, target.type, target.params, `${this.id}-${key}`, target.slots);
     record.addChild(this.name, out.value, limits);
     return out;
   }
@@ -537,6 +607,7 @@ export interface ComponentClass<C extends Component<object, object> = Component<
   rateLimit: RateLimitOption | undefined;
   eventPolicies: Readonly<Record<string, EventPolicy>>;
   cache: CacheOption | undefined;
+  slots: SlotDeclarations;
 }
 
 /**

@@ -13,6 +13,7 @@ import { validate } from './schema.js';
 import type { Envelope } from './state-codec.js';
 import { applyUpdates } from './updates.js';
 import { setSeqs } from './live.js';
+import { setSlots, slotsFromSpec } from './slots.js';
 import type { PolicyStages } from './policy.js';
 
 /** One event: a declared handler name and its payload. */
@@ -113,6 +114,8 @@ export async function rebuild(
   const instance = instantiate(host, type, envelope.name, envelope.id, envelope.params, context);
   setDigest(instance, envelope.child);
   setSeqs(instance, envelope.seqs);
+  // The fills its last render had, so this render places the same ones.
+  setSlots(instance, slotsFromSpec(envelope.slots, (name) => host.registry.get(name)));
   instance.state = await updatedState(type, envelope.name, envelope.state, updates, envelope.bound);
   try {
     await instance.hydrate();

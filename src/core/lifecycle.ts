@@ -14,6 +14,7 @@ import { wrapRoot } from './root.js';
 import { validate } from './schema.js';
 import type { StateCodec } from './state-codec.js';
 import { checkGroups, getSeqs, setSeqs } from './live.js';
+import { prepareSlots, type ResolvedSlots, setSlots, slotSpecOf } from './slots.js';
 
 /** The message id a group has before anything was published to it. */
 export const NO_MESSAGE = '0-0';
@@ -84,7 +85,7 @@ export async function checkParams(type: ComponentClass, name: string, params: ob
   return result.value as object;
 }
 
-/** Creates and mounts a fresh instance. */
+/** Creates and mounts a fresh instance, its slots filled with `slots` (so `mount()` sees them). */
 export async function mountNew(
   host: LifecycleHost,
   type: ComponentClass,
@@ -92,9 +93,11 @@ export async function mountNew(
   params: object,
   context: ComponentContext,
   id: string = newId(name),
+  slots?: ResolvedSlots,
 ): Promise<AnyComponent> {
   const checked = await checkParams(type, name, params);
   const instance = instantiate(host, type, name, id, checked, context);
+  setSlots(instance, slots);
   try {
     instance.state = await instance.mount();
   } catch (err) {
@@ -121,10 +124,14 @@ export function canonicalJson(value: unknown): string {
  * child's paramsSchema, so it is known without mounting). Equal digests mean the
  * same child was asked for again, so the browser may keep the one it has;
  * chaining the parent's digest means a replaced parent never keeps old
- * grandchildren. Not a secret; it only has to change when any of these change.
+ * grandchildren. A child given slot fills has them in its digest too (their
+ * blob form, `slots`), so other fills replace it. Not a secret; it only has to
+ * change when any of these change.
  */
-export function childDigest(name: string, params: unknown, parent = ''): string {
-  return createHash('sha256').update(`${parent}\0${name}\0${canonicalJson(params)}`).digest('base64url').slice(0, 12);
+export function childDigest(name: string, params: unknown, parent = '', slots?: unknown): string {
+  // JSON never holds a raw NUL, so the separator keeps params and fills apart.
+  const fills = slots === undefined ? '' : `\0${canonicalJson(slots)}`;
+  return createHash('sha256').update(`${parent}\0${name}\0${canonicalJson(params)}${fills}`).digest('base64url').slice(0, 12);
 }
 
 /** The digest each instance that is a child was given, from its parent's render or its blob. */
@@ -150,6 +157,8 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
   let inner: unknown;
   const record = beginRender(instance);
   try {
+    // Required slots are checked, and a template's fills rendered, before it runs.
+    await prepareSlots(instance);
     if (!type.renderer && host.renderer && type.template && instance.render === Component.prototype.render) {
       // The engine escapes its own output, so what it returns is trusted markup.
       inner = new SafeHtml(await host.renderer.render(type.template, instance.templateContext()));
@@ -184,6 +193,7 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
       groups,
       seqs,
       user: host.userKey?.(instance.context.user),
+      slots: slotSpecOf(instance),
     });
   } catch (err) {
     // Over the cap is a WeftError (413) and passes through; state that cannot be

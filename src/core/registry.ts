@@ -5,6 +5,7 @@
  */
 import { type CheckedEvents, type ComponentClass, EVENT_NAME, RESERVED_NAMES } from './component.js';
 import { isStandardSchema } from './schema.js';
+import { checkSlotDeclarations } from './slots.js';
 
 /** Component names are used in URLs and element ids. */
 export const COMPONENT_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -74,6 +75,7 @@ function checkDeclarations(name: string, type: ComponentClass): void {
   if (!/^[a-z][a-z0-9-]*$/.test(type.tagName)) {
     throw new Error(`component "${name}": tagName ${JSON.stringify(type.tagName)} is not a valid element name`);
   }
+  checkSlotDeclarations(name, type.slots);
 }
 
 /** The default registry, used by `@component()` and by apps that are not given one. */

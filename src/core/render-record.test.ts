@@ -40,6 +40,15 @@ describe('RenderRecord', () => {
     });
   });
 
+  it('claims slot keys slot-<name> beside child keys, counted and unique alike; "slot" is no child key', () => {
+    const record = new RenderRecord();
+    assert.equal(record.slotKey('product', 'reviews', small), 'slot-reviews');
+    assert.throws(() => record.slotKey('product', 'reviews', small), /"product" renders two children with the key "slot-reviews"/);
+    assert.throws(() => record.childKey('product', 'slot', small), /key "slot" of a child of "product" is reserved for slot fills/);
+    assert.equal(record.childKey('product', undefined, small), '_0', 'a refused key takes no position');
+    assert.throws(() => record.slotKey('product', 'other', small), weftError(413, 'too_many_children'));
+  });
+
   it('refuses children whose HTML together passes maxResponseBytes as soon as it does', () => {
     const record = new RenderRecord();
     record.addChild('board', 'x'.repeat(6), small);

@@ -27,6 +27,9 @@ export const DEFAULT_RENDER_LIMITS: RenderLimits = { maxResponseBytes: 1024 * 10
  */
 export const CHILD_KEY = /^[A-Za-z0-9][A-Za-z0-9_]{0,63}$/;
 
+/** The first part of a slot fill's key, `slot-<name>`; never a `child()` key itself. */
+export const SLOT_KEY = 'slot';
+
 /** UTF-8 size of `html`, counted only when its length alone cannot decide against `limit`. */
 function overLimit(html: string, limit: number): boolean {
   // Every UTF-16 unit is at least one byte and at most three.
@@ -78,6 +81,33 @@ export class RenderRecord {
    * the render is refused before the child is mounted (413 `too_many_children`).
    */
   childKey(owner: string, key: string | number | undefined, limits: RenderLimits): string {
+    let claimed: string;
+    if (key === undefined) {
+      claimed = `_${this.#unkeyed}`;
+    } else {
+      claimed = String(key);
+      if (!CHILD_KEY.test(claimed)) {
+        throw new TypeError(`child(): key ${JSON.stringify(claimed)} of a child of "${owner}" must match ${CHILD_KEY}`);
+      }
+      if (claimed === SLOT_KEY) throw new TypeError(`child(): key "${SLOT_KEY}" of a child of "${owner}" is reserved for slot fills`);
+    }
+    this.#claim(owner, claimed, limits);
+    if (key === undefined) this.#unkeyed++;
+    return claimed;
+  }
+
+  /**
+   * Claims `slot-<name>`, the key of the component filling slot `name` (a slot
+   * name is an identifier, so the one `-` in it and the reserved first part
+   * keep its id apart from every `child()` key's).
+   */
+  slotKey(owner: string, name: string, limits: RenderLimits): string {
+    const claimed = `${SLOT_KEY}-${name}`;
+    this.#claim(owner, claimed, limits);
+    return claimed;
+  }
+
+  #claim(owner: string, claimed: string, limits: RenderLimits): void {
     const keys = (this.#keys ??= new Set());
     if (keys.size >= limits.maxChildren) {
       throw new WeftError(
@@ -87,18 +117,8 @@ export class RenderRecord {
         { limit: limits.maxChildren },
       );
     }
-    let claimed: string;
-    if (key === undefined) {
-      claimed = `_${this.#unkeyed++}`;
-    } else {
-      claimed = String(key);
-      if (!CHILD_KEY.test(claimed)) {
-        throw new TypeError(`child(): key ${JSON.stringify(claimed)} of a child of "${owner}" must match ${CHILD_KEY}`);
-      }
-    }
     if (keys.has(claimed)) throw new Error(`child(): "${owner}" renders two children with the key ${JSON.stringify(claimed)}`);
     keys.add(claimed);
-    return claimed;
   }
 
   /**

@@ -8,7 +8,7 @@
  *     v1.<base64url(JSON envelope)>.<base64url(HMAC-SHA256(secret, "v1." + base64url(JSON envelope)))>
  *
  * The envelope is `{"n": name, "i": id, "t": issued-at seconds, "k": key id, "s": state, "p"?: params, "c"?: child digest,
- * "w"?: bound fields, "g"?: groups, "q"?: group → last message id, "u"?: user key}`.
+ * "w"?: bound fields, "g"?: groups, "q"?: group → last message id, "u"?: user key, "l"?: slot fills}`.
  * Because the component name sits inside the signed bytes, a blob issued to one
  * component cannot be replayed against another. The key id names the secret that
  * signed the blob, so a page from before a secret change is told it is out of date
@@ -17,6 +17,7 @@
 import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { WeftError } from './errors.js';
 import { findNonFinite } from './json.js';
+import { isSlotSpec, type SlotSpec } from './slot-spec.js';
 
 export interface StateCodecOptions {
   /** Signing secrets, newest first. The first signs; all verify (key rotation). */
@@ -48,6 +49,8 @@ export interface Envelope<S = unknown, P = unknown> {
   seqs: Readonly<Record<string, string>>;
   /** The key of the user it was issued to (absent: anonymous, or an app that names no users). */
   user?: string | undefined;
+  /** The component's slot fills (slot-spec.ts), so its re-render after an event has them. */
+  slots?: SlotSpec | undefined;
 }
 
 /** What a blob may carry besides name, id, state and params. */
@@ -57,6 +60,7 @@ export interface EnvelopeExtras {
   groups?: readonly string[] | undefined;
   seqs?: Readonly<Record<string, string>> | undefined;
   user?: string | undefined;
+  slots?: SlotSpec | undefined;
 }
 
 const VERSION = 'v1';
@@ -127,7 +131,7 @@ export class StateCodec {
    * cap, and a TypeError when it holds NaN or ±Infinity (a bug in the component).
    */
   encode(name: string, id: string, state: unknown, params?: unknown, now = Date.now(), extras: EnvelopeExtras = {}): string {
-    const { child, bound, groups, seqs, user } = extras;
+    const { child, bound, groups, seqs, user, slots } = extras;
     const hasParams = params !== undefined && !(typeof params === 'object' && params !== null && Object.keys(params).length === 0);
     const stateJson = JSON.stringify(state);
     // NaN and Infinity serialise as null: only a state whose JSON has a null can hold one.
@@ -140,6 +144,7 @@ export class StateCodec {
       (bound === undefined || bound.length === 0 ? '' : `,"w":${JSON.stringify(bound)}`) +
       (groups === undefined || groups.length === 0 ? '' : `,"g":${JSON.stringify(groups)},"q":${JSON.stringify(seqs ?? {})}`) +
       (user === undefined ? '' : `,"u":${JSON.stringify(user)}`) +
+      (slots === undefined ? '' : `,"l":${JSON.stringify(slots)}`) +
       '}';
     const bytes = Buffer.from(envelope);
     this.#checkSize(bytes.length, 'component state');
@@ -196,7 +201,7 @@ export class StateCodec {
       throw new WeftError(400, 'state_signature', 'state signature is invalid (tampered, or signed with another secret)');
     }
     this.#checkSize(bytes.length, 'state in request');
-    let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown; c?: unknown; w?: unknown; g?: unknown; q?: unknown; u?: unknown } | null;
+    let raw: { n?: unknown; i?: unknown; t?: unknown; s?: unknown; p?: unknown; c?: unknown; w?: unknown; g?: unknown; q?: unknown; u?: unknown; l?: unknown } | null;
     try {
       raw = JSON.parse(bytes.toString('utf8'));
     } catch {
@@ -216,7 +221,8 @@ export class StateCodec {
       (raw.w !== undefined && !(Array.isArray(raw.w) && raw.w.every((f) => typeof f === 'string'))) ||
       (raw.g !== undefined && !(Array.isArray(raw.g) && raw.g.every((f) => typeof f === 'string'))) ||
       (raw.q !== undefined && !isStringMap(raw.q)) ||
-      (raw.u !== undefined && typeof raw.u !== 'string')
+      (raw.u !== undefined && typeof raw.u !== 'string') ||
+      (raw.l !== undefined && !isSlotSpec(raw.l))
     ) {
       throw new WeftError(400, 'state_malformed', 'state envelope is missing name, id or issue time');
     }
@@ -240,6 +246,7 @@ export class StateCodec {
       groups: (raw.g as string[] | undefined) ?? [],
       seqs: (raw.q as Record<string, string> | undefined) ?? {},
       ...(raw.u !== undefined && { user: raw.u as string }),
+      ...(raw.l !== undefined && { slots: raw.l as SlotSpec }),
     };
   }
 }

@@ -120,7 +120,7 @@ class Greeting extends Component<{ text: string }> {
 }
 
 function context(state: unknown): TemplateContext {
-  return { state, params: {}, errors: {}, component_id: 'x-1', component_name: 'x', component: {} as TemplateContext['component'] };
+  return { state, params: {}, errors: {}, slots: {}, component_id: 'x-1', component_name: 'x', component: {} as TemplateContext['component'] };
 }
 
 describe('MockRenderer', () => {

@@ -28,6 +28,7 @@ import type {
 import { restore, runEvent } from '../core/dispatch.js';
 import { digestOf, mountNew, renderInstance } from '../core/lifecycle.js';
 import { registry as defaultRegistry, notRegistered, Registry, suggestedName } from '../core/registry.js';
+import { resolveSlots, type SlotFills, type SlotFillsOf, slotSpecOf } from '../core/slots.js';
 import { type NodeHandlerOptions, serve } from '../adapters/node/index.js';
 
 /**
@@ -50,8 +51,13 @@ export class MockRenderer implements Renderer {
   }
 }
 
-export interface MountOptions<P> {
+export interface MountOptions<P, T = unknown> {
   params?: P;
+  /**
+   * Fills for the component's slots, as `compose()` takes them: html, a string
+   * (escaped) or `Type.with(params)`, whose class is found in `registry`.
+   */
+  slots?: SlotFillsOf<T>;
   /** The request context; `locals` here and the `locals` option are merged. */
   context?: Partial<ComponentContext>;
   /** `context.locals` for the component and its children, as a host adapter would pass them. */
@@ -147,6 +153,7 @@ export class ComponentHarness<C extends Component<object, object>, T extends Com
       child: digestOf(current),
       bound: this.#bound,
       user: this.#weft.userKey(this.#context.user),
+      slots: slotSpecOf(current),
     });
     const next = await restore(this.#weft, current.name, blob, options.updates ?? {}, this.#context);
     await runEvent(this.#weft, next, { event, payload: (payload ?? {}) as Record<string, unknown> });
@@ -198,7 +205,7 @@ function freeName(registry: Registry, name: string): string {
  */
 export async function mountComponent<T extends ComponentClass>(
   type: T & CheckedEvents<T>,
-  options: MountOptions<ParamsOf<InstanceOf<T>>> = {},
+  options: MountOptions<ParamsOf<InstanceOf<T>>, T> = {},
 ): Promise<ComponentHarness<InstanceOf<T>, T>> {
   const source = options.registry ?? defaultRegistry;
   const name = source.nameOf(type) ?? options.name ?? freeName(source, suggestedName(type));
@@ -219,7 +226,12 @@ export async function mountComponent<T extends ComponentClass>(
     locals: { ...options.context?.locals, ...options.locals } as ContextLocals,
     ...(options.user !== undefined && { user: options.user }),
   };
-  const instance = await mountNew(weft, target, name, (options.params ?? {}) as object, context);
+  const slots = resolveSlots(target, name, options.slots as SlotFills | undefined, (t) => {
+    const found = registry.nameOf(t);
+    if (found === undefined) throw notRegistered(t, source, 'mountComponent()');
+    return found;
+  });
+  const instance = await mountNew(weft, target, name, (options.params ?? {}) as object, context, undefined, slots);
   const rendered = await renderInstance(weft, instance);
   return new ComponentHarness(weft, instance as InstanceOf<T>, rendered.html, rendered.bound);
 }

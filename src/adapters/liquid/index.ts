@@ -10,6 +10,12 @@
  * errors are reachable under their own names, even `errors.size`, which Liquid
  * would otherwise read as the number of errors.
  *
+ * Slots (`static slots`): `slots.<name>` is a slot's rendered fill, written
+ * unescaped (it is HTML Weft rendered or escaped) and empty — false to
+ * `{% if %}` — when the slot is; `{% slot "name" %}fallback{% endslot %}`
+ * writes the fill or else its own content; `{% child "name", key: "k", a: 1 %}`
+ * renders a registered component as a child, as `this.child()` does (same ids).
+ *
  * @example
  * class Product extends Component<State> {
  *   static template = 'product.liquid';
@@ -20,7 +26,8 @@
  */
 import { filters, Liquid, type LiquidOptions, Tag, type TagToken, type Context, Hash, type Emitter, type TopLevelToken, type Liquid as LiquidEngine } from 'liquidjs';
 import type { Renderer, TemplateContext } from '../../core/component.js';
-import { escapeHtml } from '../../core/html.js';
+import { escapeHtml, SafeHtml } from '../../core/html.js';
+import { ChildTag, liquidSlots, SlotTag } from './slots.js';
 
 export type LiquidRendererOptions = LiquidOptions;
 
@@ -44,7 +51,7 @@ class OnTag extends Tag {
 }
 
 /** The component a template renders, for the tags that write its attributes. */
-function componentOf(ctx: Context, tag: string): TemplateContext['component'] {
+export function componentOf(ctx: Context, tag: string): TemplateContext['component'] {
   const component = ctx.getSync(['component']) as TemplateContext['component'] | undefined;
   if (!component) throw new Error(`{% ${tag} %} used outside a component template`);
   return component;
@@ -75,6 +82,8 @@ const liquidEscape = filters.escape as (this: { context: Context }, value: unkno
  * a 1 MiB request of `&` would hold the server for a fifth of a second.
  */
 function escapeOutput(this: { context: Context }, value: unknown): string {
+  // Already HTML (a slot's fill): escaping it again would show its markup as text.
+  if (value instanceof SafeHtml) return value.value;
   if (typeof value !== 'string') return liquidEscape.call(this, value);
   this.context.memoryLimit.use(value.length);
   return escapeHtml(value);
@@ -99,10 +108,12 @@ export function liquidRenderer(options: LiquidRendererOptions = {}): Renderer & 
   const engine = new Liquid({ outputEscape: escapeOutput, extname: '.liquid', cache: true, ...options });
   engine.registerTag('on', OnTag);
   engine.registerTag('bind', BindTag);
+  engine.registerTag('slot', SlotTag);
+  engine.registerTag('child', ChildTag);
   return {
     engine,
     render(template: string, context: TemplateContext): Promise<string> {
-      return engine.renderFile(template, { ...context, errors: fieldErrors(context.errors) });
+      return engine.renderFile(template, { ...context, errors: fieldErrors(context.errors), slots: liquidSlots(context.slots) });
     },
   };
 }
