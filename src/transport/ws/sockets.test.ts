@@ -68,7 +68,9 @@ describe('live sockets: bookkeeping', () => {
     registry.register('probe', Probe);
     weft = createWeft({ registry, secret: 'x'.repeat(32), logger: { error() {}, warn() {} } });
     server = createServer((_req, res) => res.end());
-    live = attachLive(server, weft, { heartbeatMs: 60, maxRoots: 500, messagesPerSecond: 10_000 });
+    // Short enough for the dead-socket test to be quick, long enough that a busy
+    // machine running the whole suite still answers a ping within one interval.
+    live = attachLive(server, weft, { heartbeatMs: 250, maxRoots: 500, messagesPerSecond: 10_000 });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws/components/`;
   });
@@ -112,8 +114,8 @@ describe('live sockets: bookkeeping', () => {
     const silent = new WebSocket(url, { autoPong: false, headers: { origin: url.replace(/^ws/, 'http').replace(/\/ws\/.*$/, '') } });
     await new Promise((r, j) => silent.once('open', r).once('error', j));
     const dropped = new Promise<void>((r) => silent.once('close', () => r()));
-    await dropped; // two missed heartbeats (60 ms each) and the server terminates it
-    await new Promise((r) => setTimeout(r, 200));
+    await dropped; // two missed heartbeats (250 ms each) and the server terminates it
+    await new Promise((r) => setTimeout(r, 600));
     assert.equal(answering.socket.readyState, WebSocket.OPEN, 'pongs keep a socket alive');
     await answering.close();
   });
