@@ -52,6 +52,7 @@ export {
   type TemplateContext,
 } from './core/component.js';
 export { type EventCall, type EventRequest } from './core/dispatch.js';
+export { type EmitOptions, type ListenerEntry, type PageEvent } from './core/emit.js';
 export { page, scripts, type PageOptions, type ScriptOptions } from './core/document.js';
 export { type ErrorCode, WeftError, type WeftErrorCode } from './core/errors.js';
 export { attrs, escapeHtml, html, type Interpolation, raw, SafeHtml } from './core/html.js';
