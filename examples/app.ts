@@ -97,8 +97,9 @@ const SignupPage = pageOf('Sign up', Signup);
 class ProductPage extends ExamplePage<{ productId: string }> {
   protected readonly title = 'Product';
   protected override readonly heading = false;
-  // The cart beside the product is live: "Add to cart" broadcasts to the
-  // shopper's cart group, so this cart and the cart in their other tabs update.
+  // "Add to cart" emits the page event `cart-add`, which the cart beside the
+  // product listens to: it updates in the same round trip, and (being live)
+  // tells the shopper's carts in their other tabs through its group.
   protected async content() {
     return html`<div class="product-layout">
 <div class="product-main">${await this.child(Product, { productId: this.params.productId })}</div>

@@ -65,6 +65,7 @@ export {
   type SlotOptions,
   type WithOptions,
 } from './core/slots.js';
+export { type EmitOptions, type ListenerEntry, type PageEvent } from './core/emit.js';
 export { page, scripts, type PageOptions, type ScriptOptions } from './core/document.js';
 export { type ErrorCode, WeftError, type WeftErrorCode } from './core/errors.js';
 export { attrs, escapeHtml, html, type Interpolation, raw, SafeHtml } from './core/html.js';

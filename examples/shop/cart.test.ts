@@ -160,6 +160,12 @@ describe('Cart', () => {
     assert.match(out, /<button type="button" disabled hx-post="\/components\/cart\/" hx-vals="[^"]*&quot;qty&quot;:99/);
   });
 
+  it('handles a product\'s cart-add page event as a quick add, and says so on its root', async () => {
+    assert.deepEqual(Cart.listeners, { 'cart-add': 'quickAdd' });
+    const cart = await mountCart();
+    assert.match(cart.html, / weft-live weft-listen="cart-add" /);
+  });
+
   it('does not expose recalculateTotal as an event', async () => {
     const cart = await mountCart();
     // @ts-expect-error a public method, but not a declared event

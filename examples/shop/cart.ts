@@ -53,6 +53,8 @@ export class Cart extends Component<CartState> {
     clear: true,
   };
   static override locked = ['user', 'total'];
+  /** "Add to cart" on a product beside this cart (its page event `cart-add`) is a quick add. */
+  static override listeners = { 'cart-add': 'quickAdd' };
 
   mount(): CartState {
     return { user: String(this.user?.id ?? 'guest'), items: [], total: '0.00' };
@@ -64,8 +66,10 @@ export class Cart extends Component<CartState> {
   }
 
   /**
-   * The example's own add buttons: this cart adds the item, and the shopper's
-   * other carts (their other tabs) are told through the group.
+   * The example's own add buttons, and a product's "Add to cart" on the same
+   * page: this cart adds the item, and the shopper's other carts (their other
+   * tabs) are told through the group. The broadcast skips this cart, so it
+   * adds the item once, whether its page's socket is connected or not.
    */
   async quickAdd(item: { productId: number; size: string }): Promise<void> {
     this.addItem(item);

@@ -56,15 +56,22 @@ describe('Product', () => {
     }
   });
 
-  it('asks for a size before adding to cart, then adds', async () => {
+  it('asks for a size before adding to cart, then adds: it tells the page (cart-add)', async () => {
     const product = await mount(1);
     await product.fire('addToCart');
     assert.equal(product.errors.selectedSize, 'Please select a size first.');
     assert.equal(product.state.inCart, false);
+    assert.deepEqual(product.emitted, [], 'nothing added, nothing said');
     await product.fire('selectSize', { size: 'M' });
     const html = await product.fire('addToCart');
     assert.equal(product.state.inCart, true);
     assert.match(html, /Added to Cart ✓/);
+    assert.deepEqual(product.emitted, [{ name: 'cart-add', payload: { productId: 1, size: 'M' } }]);
+  });
+
+  it('says on its root that it emits cart-add', async () => {
+    assert.deepEqual(Product.emits, ['cart-add']);
+    assert.match((await mount(1)).html, /^<section id="product-[^"]+" weft="product" weft-state="[^"]+" weft-emits="cart-add" /);
   });
 
   it('refuses browser updates to any field, so a size cannot skip the stock check', async () => {

@@ -4,13 +4,15 @@
  * (`templates/product.liquid`).
  *
  * Errors are keyed by the state field they concern (`errors.selectedSize`).
+ *
+ * "Add to cart" emits the page event `cart-add`: the cart beside the product
+ * listens to it, so it updates in the same round trip, with no page script.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import { Component, WeftError } from 'weft';
 import { liquidRenderer } from 'weft/liquid';
-import { cartGroup } from './cart.js';
 import { findProduct, type SizeStock, sizesOf } from './catalog.js';
 
 export interface ProductState {
@@ -22,8 +24,6 @@ export interface ProductState {
   sizes: SizeStock[];
   selectedSize: string | null;
   inCart: boolean;
-  /** The shopper whose cart "Add to cart" fills. */
-  user: string;
 }
 
 export class Product extends Component<ProductState, { productId: number }> {
@@ -36,12 +36,14 @@ export class Product extends Component<ProductState, { productId: number }> {
     selectSize: v.object({ size: v.pipe(v.string(), v.maxLength(8)) }),
     addToCart: true,
   };
+  /** The carts on the page listen to it (`Cart.listeners`). */
+  static override emits = ['cart-add'];
   static override tagName = 'section';
   // The template binds no input, so the browser can write no field anyway (only
   // bound fields take updates); locking says so where a reader looks, and keeps
   // it so if an input is added: an `updates` of selectedSize would skip
   // selectSize's stock check, and one of inCart or price the handlers altogether.
-  static override locked = ['id', 'name', 'brand', 'price', 'description', 'sizes', 'selectedSize', 'inCart', 'user'];
+  static override locked = ['id', 'name', 'brand', 'price', 'description', 'sizes', 'selectedSize', 'inCart'];
 
   mount(): ProductState {
     const db = this.context.locals.catalog as DatabaseSync;
@@ -56,7 +58,6 @@ export class Product extends Component<ProductState, { productId: number }> {
       sizes: sizesOf(db, product.id),
       selectedSize: null,
       inCart: false,
-      user: String(this.user?.id ?? 'guest'),
     };
   }
 
@@ -69,14 +70,14 @@ export class Product extends Component<ProductState, { productId: number }> {
     this.state.selectedSize = size;
   }
 
-  async addToCart(): Promise<void> {
+  addToCart(): void {
     if (!this.state.selectedSize) {
       this.errors.selectedSize = 'Please select a size first.';
       return;
     }
-    // Every cart this shopper has open (beside this product, in other tabs,
-    // in other server processes) handles addItem and pushes its new render.
-    await this.broadcast(cartGroup(this.state.user), 'addItem', { productId: this.state.id, size: this.state.selectedSize });
+    // The cart beside this product adds the item in this same round trip, and
+    // tells the shopper's other carts (their other tabs) itself.
+    this.emit('cart-add', { productId: this.state.id, size: this.state.selectedSize });
     this.state.inCart = true;
   }
 }

@@ -29,6 +29,8 @@ interface Frame {
   code?: string;
   join?: boolean;
   login?: string;
+  /** Page events the root's handlers emitted (name → payload), for page scripts. */
+  trigger?: Record<string, unknown>;
 }
 
 const LIVE = '[weft-live][weft-state]';
@@ -120,8 +122,10 @@ function connect(): void {
   };
 }
 
-function respond(xhr: XMLHttpRequest, status: number, body: string, login?: string): void {
+function respond(xhr: XMLHttpRequest, status: number, body: string, login?: string, trigger?: Record<string, unknown>): void {
   const headers: Record<string, string> = { 'content-type': status === 200 ? 'text/html' : 'application/json' };
+  // Page events reach page scripts as over HTTP: htmx dispatches each as a DOM event.
+  if (trigger) headers['hx-trigger'] = JSON.stringify(trigger);
   // A 401 the app answers with its login page: htmx follows HX-Redirect, as over HTTP.
   if (login) headers['hx-redirect'] = `${login}${login.includes('?') ? '&' : '?'}next=${encodeURIComponent(location.pathname + location.search)}`;
   const fake = (name: string, value: unknown) => Object.defineProperty(xhr, name, { value, configurable: true });
@@ -152,7 +156,7 @@ function onFrame(frame: Frame): void {
       XMLHttpRequest.prototype.send.call(waiting.xhr, waiting.body);
     } else if (frame.t === 'render') {
       joined.set(frame.id as string, stateIn(frame.html as string));
-      respond(waiting.xhr, 200, frame.html as string);
+      respond(waiting.xhr, 200, frame.html as string, undefined, frame.trigger);
     } else {
       const { t: _t, id: _id, ref: _ref, ...body } = frame;
       respond(waiting.xhr, frame.status ?? 500, JSON.stringify(body), frame.login);
@@ -162,7 +166,8 @@ function onFrame(frame: Frame): void {
   const root = frame.id ? document.getElementById(frame.id) : null;
   if (!root) return;
   if (frame.t === 'render') {
-    joined.set(root.id, stateIn(frame.html as string));
+    // A root that has not joined (one that is not live, answering a page event) stays unjoined.
+    if (joined.has(root.id)) joined.set(root.id, stateIn(frame.html as string));
     htmx.swap(root, frame.html as string, { swapStyle: 'morph' }, { contextElement: root });
   } else if (frame.t === 'error') {
     // Not joined again until a new render gives it a new state; meanwhile its events go over HTTP.

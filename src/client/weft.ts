@@ -16,6 +16,10 @@
  * - Child roots (`weft-child`) whose id and digest are unchanged are kept as they
  *   are while their parent morphs, and a child's response meant for a parent render
  *   the page no longer shows is not swapped (P5.5).
+ * - Page events (P3.12): an event of a root that may emit (`weft-emits`) carries
+ *   the other roots that listen to those names (`weft-listen`) as `listeners`;
+ *   their new renders come back out of band and are morphed in place, and a
+ *   listener the server skipped (`Weft-Skipped`) gets `weft:error`.
  */
 
 interface HtmxGlobal {
@@ -28,6 +32,8 @@ declare const Idiomorph: {
 
 const ROOT = '[weft-state]';
 const CHILD = 'weft-child';
+/** Most listener roots one event request carries (the server refuses more). */
+const MAX_LISTENERS = 20;
 
 function rootOf(elt: Element | null): Element | null {
   return elt && elt.closest(ROOT);
@@ -159,6 +165,57 @@ interface Line {
 }
 const lines = new WeakMap<Element, Line>();
 
+/** The child roots directly inside `root` (not grandchildren), id → digest, or nothing when it has none. */
+function childrenOf(root: Element): Record<string, string> | undefined {
+  const children: Record<string, string> = {};
+  let any = false;
+  for (const child of root.querySelectorAll(`[${CHILD}]`)) {
+    if (rootOf(child.parentElement) === root) {
+      children[child.id] = child.getAttribute(CHILD) as string;
+      any = true;
+    }
+  }
+  return any ? children : undefined;
+}
+
+function names(attr: string | null): string[] {
+  return attr ? attr.split(' ').filter(Boolean) : [];
+}
+
+/**
+ * The other roots of the page that listen to a page event `root` may emit,
+ * as the server needs them to run their handlers: id, name, state, children.
+ * Which of them an emit is for (`to`) only the server knows, after the handler.
+ */
+function listenersOf(root: Element): Record<string, unknown>[] {
+  const emits = names(root.getAttribute('weft-emits'));
+  const out: Record<string, unknown>[] = [];
+  if (emits.length === 0) return out;
+  for (const el of document.querySelectorAll('[weft-listen][weft-state]')) {
+    if (el === root || !names(el.getAttribute('weft-listen')).some((name) => emits.includes(name))) continue;
+    const children = childrenOf(el);
+    out.push({ id: el.id, name: el.getAttribute('weft'), state: el.getAttribute('weft-state'), ...(children && { children }) });
+    if (out.length === MAX_LISTENERS) break;
+  }
+  return out;
+}
+
+/** `Weft-Skipped: <id> <status> <code>, …`: listeners the server left as they were; each gets `weft:error`. */
+function announceSkipped(header: string | null): void {
+  for (const item of header ? header.split(',') : []) {
+    const [id, status, code] = names(item.trim());
+    const root = id ? document.getElementById(id) : null;
+    if (root) announce(root, { status: Number(status), code, error: 'this component could not take the page event' });
+  }
+}
+
+/** A child root's answer rendered for a parent render the page no longer shows (P5.5). */
+function isStale(target: Element, html: string): boolean {
+  const now = target.getAttribute(CHILD);
+  const sent = /^\s*<[^>]*?\sweft-child="([^"]*)"/.exec(html)?.[1];
+  return now !== null && sent !== undefined && sent !== now;
+}
+
 function next(line: Line): void {
   const job = line.jobs.shift();
   line.busy = !!job;
@@ -186,9 +243,13 @@ htmx.defineExtension('weft', {
       // A child's response rendered for another parent render than the one the
       // page now shows (its parent replaced it while the request was in flight)
       // is stale: swapping it in would bring back the old child (P5.5).
-      const now = detail.target.getAttribute(CHILD);
-      const sent = /^\s*<[^>]*?\sweft-child="([^"]*)"/.exec(String(detail.serverResponse))?.[1];
-      if (now !== null && sent !== undefined && sent !== now) detail.shouldSwap = false;
+      if (isStale(detail.target, String(detail.serverResponse))) detail.shouldSwap = false;
+    } else if (name === 'htmx:oobBeforeSwap' && detail.target instanceof Element) {
+      // The same for a listener's new root that came with another root's answer.
+      const fresh = (detail.fragment as DocumentFragment).firstElementChild;
+      if (fresh && isStale(detail.target, fresh.outerHTML)) detail.shouldSwap = false;
+    } else if (name === 'htmx:afterRequest' && detail.xhr) {
+      announceSkipped((detail.xhr as XMLHttpRequest).getResponseHeader('weft-skipped'));
     }
   },
 
@@ -241,16 +302,20 @@ htmx.defineExtension('weft', {
       xhr.addEventListener('loadend', () => next(line));
       // The children this root shows, so the server can send placeholders for the
       // ones it would render unchanged (P1.3).
-      const children: Record<string, string> = {};
-      let any = false;
-      for (const child of root.querySelectorAll(`[${CHILD}]`)) {
-        if (rootOf(child.parentElement) === root) {
-          children[child.id] = child.getAttribute(CHILD) as string;
-          any = true;
-        }
-      }
+      const children = childrenOf(root);
+      const listeners = listenersOf(root);
       try {
-        send.call(xhr, JSON.stringify({ event, payload, state: root.getAttribute('weft-state'), updates: updatesOf(root), ...(any && { children }) }));
+        send.call(
+          xhr,
+          JSON.stringify({
+            event,
+            payload,
+            state: root.getAttribute('weft-state'),
+            updates: updatesOf(root),
+            ...(children && { children }),
+            ...(listeners.length > 0 && { listeners }),
+          }),
+        );
       } catch {
         // Never sent, so no loadend will come: let the next request go.
         aborted();

@@ -31,6 +31,7 @@ import {
 } from './slots.js';
 import { type StandardSchemaV1, validate } from './schema.js';
 import type { CacheOption, CurrentUser, EventPolicy, Permission, RateLimitOption } from './policy.js';
+import { type EmitOptions, recordEmit } from './emit.js';
 
 /**
  * `true` accepts any JSON object as payload; a schema validates and coerces it.
@@ -341,6 +342,15 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
     return makeRef(this as unknown as ComponentClass, params, options?.slots) as ComponentRef<ParamsOf<T>>;
   }
 
+  /** The page events this component's handlers may `emit()` (`['cart-add']`). */
+  static emits: readonly string[] = [];
+  /**
+   * Page events this component handles, each mapped to one of its declared
+   * events: `{ 'cart-add': 'quickAdd' }`. The handler runs as if the browser
+   * had sent that event (docs/composition.md, "Page events").
+   */
+  static listeners: Readonly<Record<string, string>> = {};
+
   readonly name: string;
   readonly id: string;
   readonly context: ComponentContext;
@@ -544,6 +554,25 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
   }
 
   /**
+   * Tells the other components on this page that something happened: each root
+   * whose class lists `name` in `static listeners` runs the event it maps it to,
+   * with `payload`, as if its own browser had sent it, and its new render goes
+   * back in this same round trip (over HTTP or the page's socket). Page scripts
+   * get it too, as a DOM event of that name (`HX-Trigger`). `name` must be in
+   * `static emits`; `to` limits it to one component (`'cart'`) or one root
+   * (`'#cart-x1'`). Delivered once this event's handlers have all succeeded.
+   *
+   * @example
+   * static emits = ['cart-add'];
+   * addToCart() {
+   *   this.emit('cart-add', { productId: this.state.id, size: this.state.size });
+   * }
+   */
+  emit(name: string, payload: Record<string, unknown> = {}, options: EmitOptions = {}): void {
+    recordEmit(this, this.name, this.constructor as ComponentClass, name, payload, options);
+  }
+
+  /**
    * Renders a child component (mounted with `params`, same request context). Its
    * id is this component's id plus its key, the same on every render, so when
    * this component re-renders the browser keeps a stateful child's element and
@@ -608,6 +637,8 @@ export interface ComponentClass<C extends Component<object, object> = Component<
   eventPolicies: Readonly<Record<string, EventPolicy>>;
   cache: CacheOption | undefined;
   slots: SlotDeclarations;
+  emits: readonly string[];
+  listeners: Readonly<Record<string, string>>;
 }
 
 /**

@@ -15,6 +15,7 @@ import { applyUpdates } from './updates.js';
 import { setSeqs } from './live.js';
 import { setSlots, slotsFromSpec } from './slots.js';
 import type { PolicyStages } from './policy.js';
+import { type ListenerEntry, takeEmits } from './emit.js';
 
 /** One event: a declared handler name and its payload. */
 export interface EventCall {
@@ -30,6 +31,8 @@ export interface EventRequest {
   updates: Record<string, unknown>;
   /** Children the browser shows inside this component: id → `weft-child` digest. */
   children?: Readonly<Record<string, string>> | undefined;
+  /** Other roots on the page that may listen to what the handlers emit (docs/protocol.md, P3.12). */
+  listeners?: readonly ListenerEntry[] | undefined;
 }
 
 export interface DispatchHost extends LifecycleHost {
@@ -168,5 +171,7 @@ export async function dispatch(host: DispatchHost, request: EventRequest, contex
   const instance = await rebuild(host, type, envelope, request.updates, ctx);
   await host.policies?.component({ ...input, instance });
   for (const call of request.events) await runEvent(host, instance, call);
-  return renderInstance(host, instance);
+  const emits = takeEmits(instance);
+  const rendered = await renderInstance(host, instance);
+  return emits.length > 0 ? { ...rendered, emits } : rendered;
 }

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'too_deep'
   | 'too_large'
   | 'too_many_events'
+  | 'too_many_listeners'
   | 'unsupported_media_type'
   | 'csrf'
   | 'bad_host'

@@ -15,6 +15,7 @@ import { validate } from './schema.js';
 import type { StateCodec } from './state-codec.js';
 import { checkGroups, getSeqs, setSeqs } from './live.js';
 import { prepareSlots, type ResolvedSlots, setSlots, slotSpecOf } from './slots.js';
+import { type PageEvent, pageEventAttributes } from './emit.js';
 
 /** The message id a group has before anything was published to it. */
 export const NO_MESSAGE = '0-0';
@@ -53,6 +54,8 @@ export interface Rendered {
   /** For a view or page the render cache kept: its ETag, and whether it came from the cache. */
   etag?: string | undefined;
   cached?: 'hit' | 'stored' | undefined;
+  /** For an event's render: the page events its handlers emitted, for the transport to deliver. */
+  emits?: readonly PageEvent[] | undefined;
 }
 
 export function newId(name: string): string {
@@ -200,7 +203,8 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
     // serialised faithfully is the component's bug, reported like a render error.
     throw host.userError(err, 'render_error', `${instance.name} state`);
   }
-  const html = wrapRoot(type.tagName, instance.name, instance.id, blob, body, digestOf(instance), groups.length > 0 || type.live === true);
+  const live = groups.length > 0 || type.live === true;
+  const html = wrapRoot(type.tagName, instance.name, instance.id, blob, body, digestOf(instance), live, pageEventAttributes(type));
   checkRenderSize(instance.name, html, host.limits);
   return { html, id: instance.id, state: instance.state, blob, groups, bound };
 }

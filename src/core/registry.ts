@@ -6,6 +6,7 @@
 import { type CheckedEvents, type ComponentClass, EVENT_NAME, RESERVED_NAMES } from './component.js';
 import { isStandardSchema } from './schema.js';
 import { checkSlotDeclarations } from './slots.js';
+import { checkPageEvents } from './emit.js';
 
 /** Component names are used in URLs and element ids. */
 export const COMPONENT_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -72,6 +73,7 @@ function checkDeclarations(name: string, type: ComponentClass): void {
       throw new Error(`component "${name}": event "${event}" must map to true or a Standard Schema`);
     }
   }
+  checkPageEvents(name, type);
   if (!/^[a-z][a-z0-9-]*$/.test(type.tagName)) {
     throw new Error(`component "${name}": tagName ${JSON.stringify(type.tagName)} is not a valid element name`);
   }

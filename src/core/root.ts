@@ -22,12 +22,17 @@ export function placeholderRoot(tagName: string, name: string, id: string, child
   return `<${tagName} id="${escapeHtml(id)}" weft="${escapeHtml(name)}" weft-child="${escapeHtml(child)}"></${tagName}>`;
 }
 
-/** `child` is the child digest when a parent rendered this root (`weft-child`). */
-export function wrapRoot(tagName: string, name: string, id: string, blob: string, inner: string, child?: string, live = false): string {
+/**
+ * `child` is the child digest when a parent rendered this root (`weft-child`);
+ * `extra` is more attributes, already escaped, each with its leading space
+ * (`weft-emits`, `weft-listen`).
+ */
+export function wrapRoot(tagName: string, name: string, id: string, blob: string, inner: string, child?: string, live = false, extra = ''): string {
   return (
     `<${tagName} id="${escapeHtml(id)}" weft="${escapeHtml(name)}" weft-state="${escapeHtml(blob)}"` +
     (child === undefined ? '' : ` weft-child="${escapeHtml(child)}"`) +
     (live ? ' weft-live' : '') +
+    extra +
     ` hx-target="this" hx-swap="morph" hx-ext="weft">${inner}</${tagName}>`
   );
 }

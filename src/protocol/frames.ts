@@ -5,7 +5,7 @@
  * multiplexes every live root on it by root id.
  *
  * Browser → server: `join`, `leave`, `event`, `ping`.
- * Server → browser: `joined`, `render`, `error`, `pong`.
+ * Server → browser: `joined`, `render` (with `trigger` when the root emitted page events), `error`, `pong`.
  */
 import type { EventRequest } from '../core/dispatch.js';
 import { WeftError } from '../core/errors.js';
@@ -89,9 +89,16 @@ export function parseClientFrame(text: string, maxDepth: number, maxEvents: numb
   }
 }
 
-/** `{"t":"render", id, html, ref?}`: a root's new HTML, to morph in place. */
-export function renderFrame(id: string, html: string, ref?: number): string {
-  return `{"t":"render","id":${JSON.stringify(id)},${ref === undefined ? '' : `"ref":${ref},`}"html":${JSON.stringify(html)}}`;
+/**
+ * `{"t":"render", id, html, ref?, trigger?}`: a root's new HTML, to morph in
+ * place; `trigger` holds the page events its handlers emitted, name → payload,
+ * for the page's scripts (as `HX-Trigger` over HTTP).
+ */
+export function renderFrame(id: string, html: string, ref?: number, trigger?: Record<string, Record<string, unknown>>): string {
+  return (
+    `{"t":"render","id":${JSON.stringify(id)},${ref === undefined ? '' : `"ref":${ref},`}` +
+    `${trigger === undefined ? '' : `"trigger":${JSON.stringify(trigger)},`}"html":${JSON.stringify(html)}}`
+  );
 }
 
 export function joinedFrame(id: string): string {

@@ -26,6 +26,7 @@ import type {
   TemplateContext,
 } from '../core/component.js';
 import { restore, runEvent } from '../core/dispatch.js';
+import { type PageEvent, takeEmits } from '../core/emit.js';
 import { digestOf, mountNew, renderInstance } from '../core/lifecycle.js';
 import { registry as defaultRegistry, notRegistered, Registry, suggestedName } from '../core/registry.js';
 import { resolveSlots, type SlotFills, type SlotFillsOf, slotSpecOf } from '../core/slots.js';
@@ -108,6 +109,8 @@ type ParamsOf<C> = C extends Component<object, infer P> ? P : never;
 export class ComponentHarness<C extends Component<object, object>, T extends ComponentClass = ComponentClass> {
   /** The HTML of the last render, root element included. */
   html: string;
+  /** The page events the last {@link fire} emitted (`this.emit()`), in order: what the page's listeners would get. */
+  emitted: PageEvent[] = [];
   #instance: C;
   /** The fields the last render bound with `bind()`: the only ones `updates` may write. */
   #bound: readonly string[];
@@ -156,7 +159,9 @@ export class ComponentHarness<C extends Component<object, object>, T extends Com
       slots: slotSpecOf(current),
     });
     const next = await restore(this.#weft, current.name, blob, options.updates ?? {}, this.#context);
+    this.emitted = [];
     await runEvent(this.#weft, next, { event, payload: (payload ?? {}) as Record<string, unknown> });
+    this.emitted = takeEmits(next);
     this.#instance = next as C;
     return this.render();
   }

@@ -23,6 +23,7 @@ import { checkCsrf } from '../policy/csrf.js';
 import { SignatureThrottle } from '../policy/signature-throttle.js';
 import { getAsset } from './assets.js';
 import { type EventStream, openStream } from './sse.js';
+import { deliverPageEvents, parseListeners } from './page-events.js';
 
 /**
  * What an adapter hands to the handler. Header names are lower-case; `host` is
@@ -141,7 +142,7 @@ function otherFormLocation(path: string): string {
 /** Turns a parsed JSON body into an {@link EventRequest}, naming the first problem found. */
 export function parseEventBody(component: string, body: unknown, maxEvents: number): EventRequest {
   if (!isPlainObject(body)) throw new WeftError(400, 'bad_request', 'event request body must be a JSON object');
-  const { state, event, payload, events, updates, children } = body;
+  const { state, event, payload, events, updates, children, listeners } = body;
   let calls: EventCall[];
   if (events !== undefined) {
     if (event !== undefined) throw new WeftError(400, 'bad_request', 'send either "event" or "events", not both');
@@ -172,6 +173,7 @@ export function parseEventBody(component: string, body: unknown, maxEvents: numb
     events: calls,
     updates: (updates as Record<string, unknown> | undefined) ?? {},
     ...(children !== undefined && { children: toChildren(children) }),
+    ...(listeners !== undefined && { listeners: parseListeners(listeners, toChildren) }),
   };
 }
 
@@ -179,16 +181,16 @@ export function parseEventBody(component: string, body: unknown, maxEvents: numb
 const MAX_CHILDREN = 1000;
 const DIGEST = /^[A-Za-z0-9_-]{12}$/;
 
-/** Checks the `children` map of an event request: child id → 12-character digest (docs/protocol.md, P3.1). */
-function toChildren(children: unknown): Record<string, string> {
-  if (!isPlainObject(children)) throw new WeftError(400, 'bad_request', '"children" must be an object of child id → digest');
+/** Checks the `children` map of an event request (or of one of its `listeners`): child id → 12-character digest (docs/protocol.md, P3.1). */
+function toChildren(children: unknown, field = 'children'): Record<string, string> {
+  if (!isPlainObject(children)) throw new WeftError(400, 'bad_request', `"${field}" must be an object of child id → digest`);
   const entries = Object.entries(children);
   if (entries.length > MAX_CHILDREN) {
-    throw new WeftError(400, 'bad_request', `"children" lists ${entries.length} children; the limit is ${MAX_CHILDREN}`);
+    throw new WeftError(400, 'bad_request', `"${field}" lists ${entries.length} children; the limit is ${MAX_CHILDREN}`);
   }
   for (const [id, digest] of entries) {
     if (typeof digest !== 'string' || !DIGEST.test(digest) || id.length > 200) {
-      throw new WeftError(400, 'bad_request', `"children" entry ${JSON.stringify(id.slice(0, 64))} is not an id → 12-character digest`);
+      throw new WeftError(400, 'bad_request', `"${field}" entry ${JSON.stringify(id.slice(0, 64))} is not an id → 12-character digest`);
     }
   }
   return children as Record<string, string>;
@@ -289,7 +291,14 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     const text = await req.body(weft.limits.maxBodyBytes);
     const event = parseEventBody(name, parseJson(text, weft.limits.maxDepth), weft.limits.maxEvents);
     try {
-      return htmlResponse((await weft.dispatch(event, await context(request, req))).html);
+      const ctx = await context(request, req);
+      // The sender first; then what it emitted, to the listeners the page named (P3.12).
+      const answer = await deliverPageEvents(weft, await weft.dispatch(event, ctx), event.listeners, ctx);
+      // A forged listener blob counts like the sender's own, but never fails the answer.
+      if (answer.refused.some((code) => FORGERY.has(code))) await throttle.failed(request.ip).catch(() => undefined);
+      const response = htmlResponse(answer.html);
+      Object.assign(response.headers, answer.headers);
+      return response;
     } catch (err) {
       // The blob is verified before anything that needs it (P3.3; only the
       // request-stage policies come first), so here its fate is known: only a

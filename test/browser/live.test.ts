@@ -1,7 +1,9 @@
 /**
  * Live components in a real browser: the storefront's cart is in its shopper's
  * group, so what one tab adds shows in the shopper's other tabs, pushed over
- * the page's WebSocket, and nowhere else.
+ * the page's WebSocket, and nowhere else. ("Add to cart" reaches the cart
+ * beside the product as a page event, test/browser/emit.test.ts; that cart
+ * tells the others through the group.)
  */
 import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -58,6 +60,8 @@ suite.test("adding to the cart in one tab updates the shopper's other tab, and n
     assert.equal((await tabB.locator(`${CART} .total`).innerText()).trim(), 'Total: $49.00');
     await page.waitForTimeout(200);
     assert.deepEqual(await cartItems(bob), [], "bob's cart is untouched");
+    assert.deepEqual(await cartItems(page), ['Linen Shirt (M) × 1 — $49.00'], 'the cart beside the product added it once');
+    assert.deepEqual(await cartItems(tabB), ['Linen Shirt (M) × 1 — $49.00'], 'the other tab added it once');
 
     // The cart's own buttons go through the group too, over the socket.
     await tabB.locator(`${CART} .add-42-M`).click();

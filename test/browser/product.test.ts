@@ -36,6 +36,8 @@ suite.test('choosing a size and adding to cart, with stock shown and sold-out si
   await press(page, '.add-to-cart');
   assert.equal((await root.locator('.add-to-cart').innerText()).trim(), 'Added to Cart ✓');
   assert.equal(await root.locator('.add-to-cart').isDisabled(), true);
+  // The cart beside it heard the page event in the same answer.
+  assert.match(await page.locator('[weft="cart"] ul.items').innerText(), /Linen Shirt \(M\) × 1/);
   assertClean();
 });
 

@@ -310,6 +310,59 @@ export class Flood extends Component<{ bytes: number; children: number }, { byte
   }
 }
 
+/**
+ * Emits the page event `said` (P3.12): `shout` to every listener, `whisper`
+ * only to `to` (a component name or `#<root id>`), `quiet` emits nothing.
+ */
+export class Speaker extends Component<{ said: number }> {
+  static override events = {
+    shout: z.object({ word: z.string() }),
+    whisper: z.object({ word: z.string(), to: z.string() }),
+    quiet: true,
+  };
+  static override emits = ['said'];
+
+  mount() {
+    return { said: 0 };
+  }
+
+  shout({ word }: { word: string }): void {
+    this.state.said++;
+    this.emit('said', { word });
+  }
+
+  whisper({ word, to }: { word: string; to: string }): void {
+    this.state.said++;
+    this.emit('said', { word }, { to });
+  }
+
+  quiet(): void {
+    this.state.said++;
+  }
+
+  override render() {
+    return html`<p class="said">${this.state.said}</p>`;
+  }
+}
+
+/** Listens to `said` (P3.12) with `hear`, whose schema takes words of up to 10 characters. */
+export class Hearer extends Component<{ heard: string[] }> {
+  static override events = { hear: z.object({ word: z.string().max(10) }) };
+  static override listeners = { said: 'hear' };
+
+  mount() {
+    return { heard: [] };
+  }
+
+  hear({ word }: { word: string }): void {
+    this.state.heard.push(word);
+  }
+
+  override render() {
+    return html`<p class="heard">${this.state.heard.join(' ')}</p>`;
+  }
+}
+
 export const registry = new Registry();
 registry.register('counter', Counter);
 registry.register('other', Other);
@@ -324,6 +377,8 @@ registry.register('shelf', Shelf);
 registry.register('account', Account);
 registry.register('role-picker', RolePicker);
 registry.register('flood', Flood);
+registry.register('speaker', Speaker);
+registry.register('hearer', Hearer);
 
 /** Names of the events {@link Counter} declares, as `allowed` lists them. */
 export const COUNTER_EVENTS = Object.keys(Counter.events);

@@ -86,6 +86,13 @@ function rootTag(html: string): { tag: string; name: string } {
   return { tag: m[0], name: m[1] as string };
 }
 
+/** A fake element with the attributes of a rendered root's opening tag. */
+function rootElement(html: string): FakeElement {
+  const attributes: Record<string, string> = {};
+  for (const m of rootTag(html).tag.matchAll(/\s([a-z-]+)(?:="([^"]*)")?/g)) attributes[m[1] as string] = unescapeAttr(m[2] ?? '');
+  return new FakeElement(attributes);
+}
+
 /** Decodes the HTML escaping Weft applies to attribute values. */
 function unescapeAttr(value: string): string {
   return value.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
@@ -196,6 +203,8 @@ interface LoadedClient {
   morphs: { target: unknown; content: unknown; config: Record<string, unknown> }[];
   /** Sets `document.activeElement` as the client sees it. */
   setActive(element: FakeElement | null): void;
+  /** Sets the roots the page holds, for `document.querySelectorAll` and `getElementById` (P5.7). */
+  setRoots(roots: FakeElement[]): void;
 }
 
 /** Runs the client script exactly as the host serves it, against a fake htmx. */
@@ -216,13 +225,23 @@ async function loadClient(client: TestClient): Promise<LoadedClient> {
       return [];
     },
   };
-  const fakeDocument: { activeElement: FakeElement | null } = { activeElement: null };
+  let roots: FakeElement[] = [];
+  const fakeDocument = {
+    activeElement: null as FakeElement | null,
+    querySelectorAll(selector: string): FakeElement[] {
+      assert.equal(selector, '[weft-listen][weft-state]', `client used an unexpected selector ${selector}`);
+      return roots.filter((e) => e.hasAttribute('weft-listen') && e.hasAttribute('weft-state'));
+    },
+    getElementById(id: string): FakeElement | null {
+      return roots.find((e) => e.id === id) ?? null;
+    },
+  };
   const run = runInThisContext(
     `(function (htmx, Idiomorph, document, Element, HTMLInputElement, HTMLTextAreaElement, HTMLSelectElement) {\n${res.text}\n})`,
   ) as (...globals: unknown[]) => void;
   run(fakeHtmx, fakeIdiomorph, fakeDocument, FakeElement, FakeInput, class {}, class {});
   assert.ok(ext, 'the client did not define the "weft" htmx extension');
-  return { ext, morphs, setActive: (el) => (fakeDocument.activeElement = el) };
+  return { ext, morphs, setActive: (el) => (fakeDocument.activeElement = el), setRoots: (list) => (roots = list) };
 }
 
 // ---------------------------------------------------------------------------------
@@ -788,6 +807,69 @@ for (const host of hosts) {
       for (const res of responses) assert.equal(header(res, 'x-content-type-options'), 'nosniff', `${res.status} ${res.text.slice(0, 80)}`);
     });
 
+    test('P3.12 page events: listeners named in the request run their mapped event and come back out of band; HX-Trigger; Weft-Skipped', async () => {
+      const speaker = await weft.render('speaker');
+      const [h1, h2, other] = [await weft.render('hearer'), await weft.render('hearer'), await weft.render('other')];
+      const entry = (r: { id: string; blob: string | undefined }, name = 'hearer') => ({ id: r.id, name, state: r.blob });
+      const listeners = [entry(h1), entry(h2), entry(other, 'other')];
+      /** The out-of-band roots of an answer, by id, with what each heard. */
+      const outOfBand = (text: string) =>
+        [...text.matchAll(/<div hx-swap-oob="morph" id="([^"]+)" weft="hearer"[^>]*><p class="heard">([^<]*)<\/p><\/div>/g)].map((m) => [m[1], m[2]]);
+
+      const res = await client.post('speaker', { event: 'shout', payload: { word: 'hi' }, state: speaker.blob, listeners });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(idOf(res.text), speaker.id, 'the sender\'s root comes first');
+      assert.equal(textOf(res.text, 'said'), '1');
+      assert.match(res.text, /^<div id="[^"]+" weft="speaker" weft-state="[^"]+" weft-emits="said" hx-target="this"/);
+      assert.deepEqual(outOfBand(res.text), [[h1.id, 'hi'], [h2.id, 'hi']]);
+      assert.ok(!res.text.includes(other.id), 'a listed root that does not listen is not touched');
+      assert.equal(res.headers.get('hx-trigger'), '{"said":{"word":"hi"}}');
+      assert.equal(res.headers.get('weft-skipped'), null);
+      // A listener's new root carries its new state and its weft-listen.
+      const h1Root = /<div hx-swap-oob="morph" id="[^"]+" weft="hearer" weft-state="([^"]+)" weft-listen="said" /.exec(res.text);
+      assert.ok(h1Root, res.text);
+
+      // `to`: one root by id, or one component.
+      const one = await client.post('speaker', { event: 'whisper', payload: { word: 'psst', to: `#${h2.id}` }, state: speaker.blob, listeners });
+      assert.deepEqual(outOfBand(one.text), [[h2.id, 'psst']]);
+      const byName = await client.post('speaker', { event: 'whisper', payload: { word: 'all', to: 'hearer' }, state: speaker.blob, listeners });
+      assert.deepEqual(outOfBand(byName.text), [[h1.id, 'all'], [h2.id, 'all']]);
+      const nobody = await client.post('speaker', { event: 'whisper', payload: { word: 'x', to: 'other' }, state: speaker.blob, listeners });
+      assert.deepEqual(outOfBand(nobody.text), []);
+      assert.equal(nobody.headers.get('hx-trigger'), '{"said":{"word":"x"}}', 'page scripts hear it all the same');
+
+      // Non-ASCII payloads travel in the header as \u escapes.
+      const accent = await client.post('speaker', { event: 'shout', payload: { word: 'café ✓' }, state: speaker.blob, listeners: [entry(h1)] });
+      assert.equal(accent.headers.get('hx-trigger'), '{"said":{"word":"caf\\u00e9 \\u2713"}}');
+      assert.deepEqual(outOfBand(accent.text), [[h1.id, 'café ✓']]);
+
+      // Nothing emitted: no header, no listener touched.
+      const quiet = await client.post('speaker', { event: 'quiet', state: speaker.blob, listeners });
+      assert.equal(quiet.status, 200);
+      assert.equal(quiet.headers.get('hx-trigger'), null);
+      assert.deepEqual(outOfBand(quiet.text), []);
+
+      // A refused listener is skipped and named; the sender's answer and the others stand.
+      const skipped = await client.post('speaker', {
+        event: 'shout',
+        payload: { word: 'far too long a word' },
+        state: speaker.blob,
+        listeners: [entry(h1), { ...entry(h2), state: tamper(h2.blob as string) }],
+      });
+      assert.equal(skipped.status, 200, skipped.text);
+      assert.equal(textOf(skipped.text, 'said'), '1');
+      assert.deepEqual(outOfBand(skipped.text), []);
+      assert.equal(skipped.headers.get('weft-skipped'), `${h1.id} 422 invalid_payload, ${h2.id} 400 state_signature`);
+
+      // Listener entries are checked like the rest of the body.
+      const many = Array.from({ length: 21 }, (_, i) => ({ ...entry(h1), id: `hearer-${i}` }));
+      assertRefusal(await client.post('speaker', { event: 'shout', payload: { word: 'a' }, state: speaker.blob, listeners: many }), 400, 'too_many_listeners');
+      for (const bad of [{}, [{ ...entry(h1), id: 'a b' }], [{ ...entry(h1), name: 'Hearer' }], [{ ...entry(h1), state: 1 }],
+        [entry(h1), entry(h1)], [{ ...entry(h1), updates: {} }], [{ ...entry(h1), children: { x: 'short' } }]]) {
+        assertRefusal(await client.post('speaker', { event: 'shout', payload: { word: 'a' }, state: speaker.blob, listeners: bad }), 400, 'bad_request');
+      }
+    });
+
     test('P4.1 every refusal is JSON {error, code, …}, never HTML, and the server keeps serving', async () => {
       const state = await freshBlob(weft);
       const refusals: Promise<AnyResponse>[] = [
@@ -1081,6 +1163,69 @@ for (const host of hosts) {
       assert.deepEqual(seen[2]?.detail, { status: 0, error: 'the server could not be reached', code: 'network' });
       assert.equal(root.getAttribute('weft-error'), 'network');
       assert.equal(seen.length, 3);
+    });
+
+    test('P5.7 page events: an event of a root with weft-emits carries the roots listening to those names; Weft-Skipped → weft:error', async () => {
+      const { ext, setRoots } = await loadClient(client);
+      const speaker = rootElement((await weft.render('speaker')).html);
+      const [h1, h2] = [rootElement((await weft.render('hearer')).html), rootElement((await weft.render('hearer')).html)];
+      assert.equal(speaker.getAttribute('weft-emits'), 'said');
+      assert.equal(h1.getAttribute('weft-listen'), 'said');
+      const kept = new FakeElement({ 'weft-state': 'v1.kid.x', id: `${h1.id}-k`, 'weft-child': 'AbCdEfGh_-12' }, h1);
+      const other = rootElement((await weft.render('other')).html);
+      const unrelated = new FakeElement({ id: 'x-1', weft: 'x', 'weft-state': 'v1.x.x', 'weft-listen': 'elsewhere' });
+      setRoots([speaker, h1, kept, other, h2, unrelated]);
+      const button = new FakeElement({ 'hx-vals': '{"event":"shout","word":"hi"}' }, speaker);
+      const form = new FormData();
+      form.append('event', 'shout');
+      form.append('word', 'hi');
+      /** Sends an event as htmx would and ends it, so the root's next one goes. */
+      const sent = (elt: FakeElement, data: FormData) => {
+        const xhr = encodeEvent(ext, data, elt);
+        xhr.end();
+        return xhr.body as string;
+      };
+      const text = sent(button, form);
+      const body = JSON.parse(text) as { listeners: unknown };
+      assert.deepEqual(body.listeners, [
+        { id: h1.id, name: 'hearer', state: h1.getAttribute('weft-state'), children: { [kept.id]: 'AbCdEfGh_-12' } },
+        { id: h2.id, name: 'hearer', state: h2.getAttribute('weft-state') },
+      ]);
+      // The server takes exactly that body.
+      const res = await client.post('speaker', text);
+      assert.equal(res.status, 200, res.text);
+      assert.equal((res.text.match(/ hx-swap-oob="morph"/g) ?? []).length, 2);
+
+      // At most 20 listeners go out (the server refuses more).
+      const many = Array.from({ length: 25 }, (_, i) => new FakeElement({ id: `hearer-${i}`, weft: 'hearer', 'weft-state': 'v1.h.x', 'weft-listen': 'said' }));
+      setRoots([speaker, ...many]);
+      assert.equal((JSON.parse(sent(button, form)) as { listeners: unknown[] }).listeners.length, 20);
+      // A root that emits nothing sends no listeners.
+      const plain = new FakeElement({ 'hx-vals': '{"event":"ping"}' }, other);
+      assert.ok(!('listeners' in (JSON.parse(sent(plain, new FormData())) as object)));
+
+      // A listener the server skipped is told, as an error response tells its root.
+      setRoots([speaker, h1, h2]);
+      const seen: CustomEvent[] = [];
+      h2.addEventListener('weft:error', (e) => seen.push(e as CustomEvent));
+      const xhr = { getResponseHeader: (name: string) => (name.toLowerCase() === 'weft-skipped' ? `${h2.id} 403 state_user, gone-1 400 state_signature` : null) };
+      ext.onEvent('htmx:afterRequest', { detail: { elt: button, xhr } });
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]?.bubbles, true);
+      assert.equal(seen[0]?.detail.status, 403);
+      assert.equal(seen[0]?.detail.code, 'state_user');
+      assert.equal(h2.getAttribute('weft-error'), 'state_user');
+      assert.equal(h1.getAttribute('weft-error'), null);
+
+      // A listener's out-of-band root rendered for another parent render than the page shows is stale (P5.5).
+      const child = new FakeElement({ id: 'shelf-1-r0', 'weft-child': 'AAAAAAAAAAAA', 'weft-state': 'v1.r.x' });
+      const oob = (digest: string) => ({ target: child, shouldSwap: true, fragment: { firstElementChild: { outerHTML: `<li id="shelf-1-r0" weft="row" weft-child="${digest}">` } } });
+      const stale = oob('BBBBBBBBBBBB');
+      ext.onEvent('htmx:oobBeforeSwap', { detail: stale });
+      assert.equal(stale.shouldSwap, false);
+      const fresh = oob('AAAAAAAAAAAA');
+      ext.onEvent('htmx:oobBeforeSwap', { detail: fresh });
+      assert.equal(fresh.shouldSwap, true);
     });
 
     test('P6.1 weft.view serves GET path with :params over the query, validated by paramsSchema (400 invalid_params)', async () => {

@@ -15,6 +15,8 @@ import { type AnyComponent, renderInstance } from '../../core/lifecycle.js';
 import { compareSeq } from '../../backplane/compare.js';
 import type { BackplaneMessage } from '../../backplane/types.js';
 import { TurnQueue } from './turns.js';
+import { type ListenerEntry, type PageEvent, takeEmits, triggerOf } from '../../core/emit.js';
+import { listenerCalls, listensToAny, runListener } from '../../core/listen.js';
 import { CLOSE, type EventFrame, errorFrame, joinedFrame, type JoinFrame, parseClientFrame, PONG, renderFrame } from '../../protocol/frames.js';
 
 export interface LiveLimits {
@@ -270,6 +272,7 @@ export class LiveConnection {
   }
 
   async #event(root: LiveRoot, frame: EventFrame): Promise<void> {
+    let emits: PageEvent[] = [];
     const ok = await this.#guarded(root, frame.ref, async () => {
       const { instance } = root;
       const stage = { door: 'event' as const, name: root.name, type: root.type, context: instance.context, events: frame.request.events };
@@ -278,17 +281,72 @@ export class LiveConnection {
       (instance.context as ComponentContext).kept = frame.request.children;
       instance.state = await updatedState(root.type, root.name, instance.state as Record<string, unknown>, frame.request.updates, root.bound);
       await this.#weft.policies.component({ ...stage, instance });
+      // What a group message's handlers emitted is not this event's.
+      takeEmits(instance);
       for (const call of frame.request.events) await runEvent(this.#weft, instance, call);
+      emits = takeEmits(instance);
     });
-    if (ok) await this.#render(root, frame.ref);
+    if (!ok || !(await this.#render(root, frame.ref, emits))) return;
+    if (emits.length > 0) await this.#deliver(root, emits, frame.request.listeners ?? []);
+  }
+
+  /**
+   * Delivers a root's page events on its page (docs/protocol.md, L10): to every
+   * other joined root that listens, each on its own chain with the state this
+   * socket holds, and to the roots the event named that have not joined (the
+   * page's roots that are not live), from their blobs. Each listener's render
+   * is pushed; a refused one gets an error frame and is left as it was.
+   */
+  async #deliver(sender: LiveRoot, emits: readonly PageEvent[], listed: readonly ListenerEntry[]): Promise<void> {
+    const unjoined = new Map(listed.map((entry) => [entry.id, entry]));
+    unjoined.delete(sender.id);
+    for (const root of this.#roots.values()) {
+      const entry = unjoined.get(root.id);
+      unjoined.delete(root.id);
+      if (root === sender || !listensToAny(this.#weft.registry.get(root.name), emits)) continue;
+      // A root whose join fails meanwhile is still on the page: its blob can answer.
+      this.#enqueue(root, () => this.#listen(root, emits, entry), entry && (() => void this.#listenFromBlob(entry, emits)));
+    }
+    for (const entry of unjoined.values()) await this.#listenFromBlob(entry, emits);
+  }
+
+  /** A joined root handles page events as it handles its own browser's events. */
+  async #listen(root: LiveRoot, emits: readonly PageEvent[], entry: ListenerEntry | undefined): Promise<void> {
+    const calls = listenerCalls(root.type, root.name, root.id, emits);
+    if (calls.length === 0) return;
+    const ok = await this.#guarded(root, undefined, async () => {
+      const { instance } = root;
+      const stage = { door: 'event' as const, name: root.name, type: root.type, context: instance.context, events: calls };
+      await this.#weft.policies.request(stage);
+      // The children the page showed when the sender's event left, if it said.
+      (instance.context as ComponentContext).kept = entry?.children;
+      await this.#weft.policies.component({ ...stage, instance });
+      takeEmits(instance);
+      for (const call of calls) await runEvent(this.#weft, instance, call);
+      // Page events travel one hop: what a listener emits goes nowhere.
+      takeEmits(instance);
+    }, true);
+    if (ok) await this.#render(root);
+  }
+
+  /** A listener root that has not joined this socket runs from its blob, as over HTTP. */
+  async #listenFromBlob(entry: ListenerEntry, emits: readonly PageEvent[]): Promise<void> {
+    try {
+      const rendered = await runListener(this.#weft, entry, emits, { ...this.#context });
+      if (rendered) this.#send(renderFrame(entry.id, rendered.html), entry.id);
+    } catch (err) {
+      const refusal = toWeftError(this.#weft, err);
+      skippedListener(this.#weft, entry.id, entry.name, refusal);
+      this.#send(this.#errorFrame(refusal, entry.id));
+    }
   }
 
   /**
    * Runs `work` on the root's instance; on failure the state goes back to what
    * it was (like an HTTP event, a failed event changes nothing) and the browser
-   * gets an error frame.
+   * gets an error frame (logged too for a `listener` that skips a page event).
    */
-  async #guarded(root: LiveRoot, ref: number | undefined, work: () => Promise<void>): Promise<boolean> {
+  async #guarded(root: LiveRoot, ref: number | undefined, work: () => Promise<void>, listener = false): Promise<boolean> {
     const before = JSON.stringify(root.instance.state);
     root.instance.errors = {};
     try {
@@ -296,19 +354,25 @@ export class LiveConnection {
       return true;
     } catch (err) {
       root.instance.state = JSON.parse(before) as object;
-      this.#send(this.#errorFrame(toWeftError(this.#weft, err), root.id, ref));
+      const refusal = toWeftError(this.#weft, err);
+      if (listener) skippedListener(this.#weft, root.id, root.name, refusal);
+      this.#send(this.#errorFrame(refusal, root.id, ref));
       return false;
     }
   }
 
-  async #render(root: LiveRoot, ref?: number): Promise<void> {
+  /** Renders and sends a root; `emits` go to page scripts with it (`trigger`). False when the render failed. */
+  async #render(root: LiveRoot, ref?: number, emits: readonly PageEvent[] = []): Promise<boolean> {
     try {
       const rendered = await renderInstance(this.#weft, root.instance);
       root.bound = rendered.bound;
       await this.#subscribe(root, rendered.groups);
-      this.#send(renderFrame(root.id, rendered.html, ref), ref === undefined ? root.id : undefined);
+      const trigger = emits.length > 0 ? triggerOf(emits) : undefined;
+      this.#send(renderFrame(root.id, rendered.html, ref, trigger), ref === undefined ? root.id : undefined);
+      return true;
     } catch (err) {
       this.#send(this.#errorFrame(toWeftError(this.#weft, err), root.id, ref));
+      return false;
     }
   }
 
@@ -350,6 +414,11 @@ export class LiveConnection {
     }, 50);
     this.#flushTimer.unref();
   }
+}
+
+/** A listener refused a page event: it is left as it was; the sender's answer stands. */
+function skippedListener(weft: Weft, id: string, name: string, refusal: WeftError): void {
+  weft.logger.warn(`Weft: listener ${id} (${name}) skipped the page event: ${refusal.status} ${refusal.code}: ${refusal.message}`);
 }
 
 function toWeftError(weft: Weft, err: unknown): WeftError {
