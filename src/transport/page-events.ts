@@ -70,7 +70,7 @@ export interface PageEventAnswer {
   html: string;
   /** `hx-trigger` and, when a listener was refused, `weft-skipped`. */
   headers: Record<string, string>;
-  /** The codes of the listeners' refusals, so a forged blob among them counts against the client (P2.5). */
+  /** The codes of the listeners' refusals, so a forged blob among them counts against the client (docs/protocol.md, P2.5). */
   refused: string[];
 }
 
