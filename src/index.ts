@@ -53,6 +53,8 @@ export {
 } from './core/component.js';
 export { type EventCall, type EventRequest } from './core/dispatch.js';
 export { page, scripts, type PageOptions, type ScriptOptions } from './core/document.js';
+export { type AssetRef, type AssetSource } from './core/assets.js';
+export { assetTags, type AssetTagOptions } from './core/asset-tags.js';
 export { type ErrorCode, WeftError, type WeftErrorCode } from './core/errors.js';
 export { attrs, escapeHtml, html, type Interpolation, raw, SafeHtml } from './core/html.js';
 export { type Rendered } from './core/lifecycle.js';

@@ -16,6 +16,9 @@
  * - Child roots (`weft-child`) whose id and digest are unchanged are kept as they
  *   are while their parent morphs, and a child's response meant for a parent render
  *   the page no longer shows is not swapped (P5.5).
+ * - Component CSS and JS (`data-weft-asset` tags) that a response brings are
+ *   moved into `<head>` and loaded once per page; each request lists the ones
+ *   the page has as `assets`, so the server sends only new ones (P5.7).
  */
 
 interface HtmxGlobal {
@@ -28,6 +31,60 @@ declare const Idiomorph: {
 
 const ROOT = '[weft-state]';
 const CHILD = 'weft-child';
+const ASSET = 'data-weft-asset';
+
+/** The hashes of the component assets this page has (its `data-weft-asset` tags). */
+function pageAssets(): string[] {
+  return Array.from(new Set(Array.from(document.querySelectorAll(`[${ASSET}]`), (el) => el.getAttribute(ASSET) as string)));
+}
+
+/**
+ * Loads one asset tag a response brought, unless the page has that asset: a new
+ * `<link>` or `<script src>` in `<head>` (a script made here runs; one parsed
+ * from a response would not), with the nonce the page's scripts carry. Only a
+ * file of this site whose name carries the tag's hash is loaded.
+ */
+function load(tag: Element): void {
+  const kind = tag.localName;
+  const hash = tag.getAttribute(ASSET) as string;
+  const href = tag.getAttribute(kind === 'link' ? 'href' : 'src');
+  const url = href && new URL(href, location.href);
+  if (!url || url.origin !== location.origin || !url.pathname.endsWith(`.${hash}.${kind === 'link' ? 'css' : 'js'}`)) return;
+  if (document.querySelector(`${kind}[${ASSET}="${CSS.escape(hash)}"]`)) return;
+  const el = document.createElement(kind) as HTMLScriptElement & HTMLLinkElement;
+  if (kind === 'link') {
+    el.rel = 'stylesheet';
+    el.href = url.href;
+  } else {
+    el.src = url.href;
+    // In the order they came, like the deferred scripts of a page.
+    el.async = false;
+  }
+  const nonce = (document.querySelector('script[nonce]') as HTMLScriptElement | null)?.nonce;
+  if (nonce) el.nonce = nonce;
+  el.setAttribute(ASSET, hash);
+  document.head.append(el);
+}
+
+/** A response's HTML without its asset tags, each loaded once (P5.7). */
+function takeAssets(text: string): string {
+  if (text.indexOf(ASSET) < 0) return text;
+  const t = document.createElement('template');
+  t.innerHTML = text;
+  const tags = t.content.querySelectorAll(`link[${ASSET}],script[${ASSET}]`);
+  if (tags.length === 0) return text;
+  tags.forEach((tag) => {
+    tag.remove();
+    load(tag);
+  });
+  return t.innerHTML;
+}
+
+// A live push (weft-live.min.js) is swapped by htmx.swap, which fires no beforeSwap.
+document.addEventListener('weft:push', (evt) => {
+  const detail = (evt as CustomEvent<{ html: string }>).detail;
+  detail.html = takeAssets(detail.html);
+});
 
 function rootOf(elt: Element | null): Element | null {
   return elt && elt.closest(ROOT);
@@ -189,6 +246,8 @@ htmx.defineExtension('weft', {
       const now = detail.target.getAttribute(CHILD);
       const sent = /^\s*<[^>]*?\sweft-child="([^"]*)"/.exec(String(detail.serverResponse))?.[1];
       if (now !== null && sent !== undefined && sent !== now) detail.shouldSwap = false;
+      // Loaded even when not swapped: a live socket counts them as the page's once sent.
+      if (typeof detail.serverResponse === 'string') detail.serverResponse = takeAssets(detail.serverResponse);
     }
   },
 
@@ -250,7 +309,11 @@ htmx.defineExtension('weft', {
         }
       }
       try {
-        send.call(xhr, JSON.stringify({ event, payload, state: root.getAttribute('weft-state'), updates: updatesOf(root), ...(any && { children }) }));
+        const assets = pageAssets();
+        send.call(
+          xhr,
+          JSON.stringify({ event, payload, state: root.getAttribute('weft-state'), updates: updatesOf(root), ...(any && { children }), ...(assets.length > 0 && { assets }) }),
+        );
       } catch {
         // Never sent, so no loadend will come: let the next request go.
         aborted();

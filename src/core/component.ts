@@ -14,6 +14,7 @@
  *   render() { return html`<button ${this.on('increment')}>${this.state.count}</button>`; }
  * }
  */
+import type { AssetSource } from './assets.js';
 import { escapeHtml, SafeHtml } from './html.js';
 import { DEFAULT_RENDER_LIMITS, type RenderLimits, renderRecord } from './render-record.js';
 import { type StandardSchemaV1, validate } from './schema.js';
@@ -301,6 +302,19 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
    * always run; requests with a user bypass it unless the key reads the user.
    */
   static cache: CacheOption | undefined = undefined;
+  /**
+   * This component's CSS: source text, or a file next to it
+   * (`new URL('./cart.css', import.meta.url)`), read once. Weft serves it at a
+   * content-hashed URL and links it once in any page that renders the
+   * component (docs/composition.md, "Assets").
+   */
+  static css: AssetSource | undefined = undefined;
+  /**
+   * This component's JS, as `css`. It runs once per page, however many
+   * instances the page shows: attach behaviour by event delegation, or on
+   * `htmx:load`, not per instance.
+   */
+  static js: AssetSource | undefined = undefined;
 
   readonly name: string;
   readonly id: string;
@@ -537,6 +551,8 @@ export interface ComponentClass<C extends Component<object, object> = Component<
   rateLimit: RateLimitOption | undefined;
   eventPolicies: Readonly<Record<string, EventPolicy>>;
   cache: CacheOption | undefined;
+  css: AssetSource | undefined;
+  js: AssetSource | undefined;
 }
 
 /**

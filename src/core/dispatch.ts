@@ -29,6 +29,8 @@ export interface EventRequest {
   updates: Record<string, unknown>;
   /** Children the browser shows inside this component: id → `weft-child` digest. */
   children?: Readonly<Record<string, string>> | undefined;
+  /** The component assets the page has (their hashes): a response brings only the others. */
+  assets?: readonly string[] | undefined;
 }
 
 export interface DispatchHost extends LifecycleHost {

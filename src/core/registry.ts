@@ -4,6 +4,7 @@
  * mistakes fail at start-up, not on a user's first click.
  */
 import { type CheckedEvents, type ComponentClass, EVENT_NAME, RESERVED_NAMES } from './component.js';
+import { checkAssetSources } from './assets.js';
 import { isStandardSchema } from './schema.js';
 
 /** Component names are used in URLs and element ids. */
@@ -74,6 +75,7 @@ function checkDeclarations(name: string, type: ComponentClass): void {
   if (!/^[a-z][a-z0-9-]*$/.test(type.tagName)) {
     throw new Error(`component "${name}": tagName ${JSON.stringify(type.tagName)} is not a valid element name`);
   }
+  checkAssetSources(name, type);
 }
 
 /** The default registry, used by `@component()` and by apps that are not given one. */

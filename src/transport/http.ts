@@ -6,6 +6,7 @@
  * Routes:
  * - `POST {basePath}/<name>/`   event request (JSON) → the component's new HTML
  * - `GET  {assetsPath}/<file>`  htmx, idiomorph, Weft's client
+ * - `GET  {assetsPath}/c/<name>.<hash>.<css|js>`  a component's own CSS and JS
  * - `GET  <view path>`          a component served as a view
  */
 import { isUtf8 } from 'node:buffer';
@@ -21,7 +22,9 @@ import { hostCheck } from '../policy/allowed-hosts.js';
 import { clientResolver } from '../policy/client-address.js';
 import { checkCsrf } from '../policy/csrf.js';
 import { SignatureThrottle } from '../policy/signature-throttle.js';
+import { fragmentWithAssets } from '../core/asset-tags.js';
 import { getAsset } from './assets.js';
+import { COMPONENT_ASSET_DIR, parseAssetList, serveComponentAsset } from './component-assets.js';
 import { type EventStream, openStream } from './sse.js';
 
 /**
@@ -141,7 +144,7 @@ function otherFormLocation(path: string): string {
 /** Turns a parsed JSON body into an {@link EventRequest}, naming the first problem found. */
 export function parseEventBody(component: string, body: unknown, maxEvents: number): EventRequest {
   if (!isPlainObject(body)) throw new WeftError(400, 'bad_request', 'event request body must be a JSON object');
-  const { state, event, payload, events, updates, children } = body;
+  const { state, event, payload, events, updates, children, assets } = body;
   let calls: EventCall[];
   if (events !== undefined) {
     if (event !== undefined) throw new WeftError(400, 'bad_request', 'send either "event" or "events", not both');
@@ -172,6 +175,7 @@ export function parseEventBody(component: string, body: unknown, maxEvents: numb
     events: calls,
     updates: (updates as Record<string, unknown> | undefined) ?? {},
     ...(children !== undefined && { children: toChildren(children) }),
+    ...(assets !== undefined && { assets: parseAssetList(assets) }),
   };
 }
 
@@ -289,7 +293,9 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     const text = await req.body(weft.limits.maxBodyBytes);
     const event = parseEventBody(name, parseJson(text, weft.limits.maxDepth), weft.limits.maxEvents);
     try {
-      return htmlResponse((await weft.dispatch(event, await context(request, req))).html);
+      const rendered = await weft.dispatch(event, await context(request, req));
+      // Followed by the CSS and JS of component types the page does not have yet.
+      return htmlResponse(fragmentWithAssets(rendered.html, rendered.assets, new Set(event.assets), weft.assetsPath));
     } catch (err) {
       // The blob is verified first (P3.3), so here its fate is known: only a
       // request whose own blob failed counts, and only such a request is ever
@@ -300,6 +306,7 @@ export function createHttpHandler(weft: Weft): HttpHandler {
   }
 
   function handleAsset(req: HttpRequest, file: string): HttpResponse | undefined {
+    if (file.startsWith(COMPONENT_ASSET_DIR)) return serveComponentAsset(weft.registry, req, file.slice(COMPONENT_ASSET_DIR.length));
     const asset = getAsset(file);
     if (!asset) return undefined;
     const headers = { 'content-type': asset.type, etag: asset.etag, 'cache-control': 'public, max-age=3600', ...NOSNIFF };
