@@ -16,6 +16,7 @@ import { openCatalog } from './shop/catalog.js';
 import { cspNonce, ExamplePage, exampleStyles, pageOf } from './layout.js';
 import { Checkout } from './shop/checkout.js';
 import { exampleUser, LoginForm, loginFallback, LoginPage, userOf } from './login.js';
+import { Meter, Note, RoomWidgetBoard, WidgetBoard } from './widgets/widgets.js';
 
 export { userOf };
 
@@ -38,6 +39,7 @@ class IndexPage extends Component<Record<string, never>> {
   <li><a href="/signup">Sign-up form</a> — a form whose mistakes re-render as messages beside the fields</li>
   <li><a href="/notifications">Notifications</a> — live: messages on a pub/sub channel streamed over Server-Sent Events (htmx's SSE extension); <a href="/notifications/weft">the same with Weft's stream client</a></li>
   <li><a href="/board">Board</a> — nested components: counters inside a board keep their state when it re-renders</li>
+  <li><a href="/widgets">Widgets</a> — components with their own CSS and JS, linked once per page and brought by the response that first shows them (<a href="/widgets/live">live</a>: pushed to every page of a room)</li>
 </ul>
 </main>`,
     });
@@ -94,6 +96,16 @@ const BoardPage = pageOf('Board', Board);
 
 const SignupPage = pageOf('Sign up', Signup);
 
+const WidgetsPage = pageOf('Widgets', WidgetBoard);
+
+/** The board of a room (`?room=`), live: what one page adds, every page of the room shows. */
+class RoomWidgetsPage extends ExamplePage<{ room?: string }> {
+  protected readonly title = 'Widgets, live';
+  protected async content() {
+    return this.child(RoomWidgetBoard, { room: this.params.room });
+  }
+}
+
 class ProductPage extends ExamplePage<{ productId: string }> {
   protected readonly title = 'Product';
   protected override readonly heading = false;
@@ -137,6 +149,12 @@ export function createExampleApp(options: WeftOptions = {}): {
   registry.register('checkout', Checkout);
   registry.register('login-form', LoginForm);
   registry.register('login-page', LoginPage);
+  registry.register('note', Note);
+  registry.register('meter', Meter);
+  registry.register('widget-board', WidgetBoard);
+  registry.register('widgets-page', WidgetsPage);
+  registry.register('room-widget-board', RoomWidgetBoard);
+  registry.register('room-widgets-page', RoomWidgetsPage);
 
   const weft = createWeft({ registry, user: exampleUser, loginUrl: '/login', ...options });
   weft.view('/', IndexPage);
@@ -150,6 +168,8 @@ export function createExampleApp(options: WeftOptions = {}): {
   weft.view('/notifications', NotificationsPage);
   weft.view('/notifications/weft', NotificationsWeftPage);
   weft.view('/login', LoginPage);
+  weft.view('/widgets', WidgetsPage);
+  weft.view('/widgets/live', RoomWidgetsPage);
   weft.stream('/notification/', Notification);
   const shared = { db: openContacts(), catalog: openCatalog() };
   return { weft, locals: () => shared, fallback: loginFallback(weft) };

@@ -13,6 +13,7 @@ import { WeftError } from 'weft';
 import { serve } from 'weft/node';
 import { TestClient } from 'weft/testing';
 import { createExampleApp } from './app.js';
+import { MAX_METERS } from './widgets/widgets.js';
 
 const app = createExampleApp({ secret: 'hostile-examples-secret-0123456789abcdef', mode: 'development' });
 const { weft } = app;
@@ -85,7 +86,7 @@ describe('examples under hostile payloads', () => {
   const targets = statefulExamples();
 
   it('covers every stateful example', () => {
-    assert.deepEqual(targets.map((t) => t.name).sort(), ['board', 'cart', 'checkout', 'counter', 'product', 'signup']);
+    assert.deepEqual(targets.map((t) => t.name).sort(), ['board', 'cart', 'checkout', 'counter', 'product', 'room-widget-board', 'signup', 'widget-board']);
   });
 
   for (const target of targets) {
@@ -109,6 +110,7 @@ describe('examples under hostile payloads', () => {
       ['cart', 'addItem', { productId: 42, size: 'M' }],
       ['counter', 'add', { by: 100 }],
       ['board', 'addCounter', {}],
+      ['widget-board', 'addMeter', {}],
     ] as const) {
       let blob = await freshBlob(name);
       let state: unknown;
@@ -118,6 +120,7 @@ describe('examples under hostile payloads', () => {
         state = rendered.state;
       }
       if (name === 'cart') assert.equal((state as { items: { qty: number }[] }).items[0]?.qty, 99);
+      if (name === 'widget-board') assert.equal((state as { meters: number }).meters, MAX_METERS);
     }
   });
 });

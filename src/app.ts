@@ -12,7 +12,9 @@ import { SafeHtml } from './core/html.js';
 import { childDigest, digestOf, isStateful, type LifecycleHost, mountNew, type Rendered, renderInstance, setDigest } from './core/lifecycle.js';
 import { defaultRoots, redactError } from './core/redact-paths.js';
 import { notRegistered, Registry, registry as defaultRegistry } from './core/registry.js';
-import { DEFAULT_RENDER_LIMITS } from './core/render-record.js';
+import { DEFAULT_RENDER_LIMITS, renderRecord } from './core/render-record.js';
+import { type AssetRef, componentAssets } from './core/assets.js';
+import { assetTags, placePageAssets } from './core/asset-tags.js';
 import { placeholderRoot } from './core/root.js';
 import { StateCodec } from './core/state-codec.js';
 import { checkGroup, checkStreamClass, encodeGroupMessage, groupTopic, sessionTopic, type StreamSpec } from './core/live.js';
@@ -285,6 +287,8 @@ export class Weft implements DispatchHost, LifecycleHost {
   #checkPolicies(name: string, type: ComponentClass): void {
     checkComponentPolicies(name, type);
     checkCacheOption(type.cache, `${name}: static cache`, this.codec.maxAgeSeconds);
+    // A missing CSS or JS file fails now, not on a user's request.
+    componentAssets(type, name);
   }
 
   /** Whether the app finds users (its `user` option): then responses vary by cookie. */
@@ -387,6 +391,8 @@ export class Weft implements DispatchHost, LifecycleHost {
     const instance = await mountNew(this, cls, name, params, full, undefined, slots);
     await this.policies.component({ ...input, instance });
     const rendered = await renderInstance(this, instance);
+    // The tags go where page() left its marker, before the render is cached.
+    rendered.html = placePageAssets(rendered.html, rendered.assets, this.assetsPath);
     if (plan) {
       // A cache that is down costs speed, never the page.
       const entry = await this.renderCache.set(plan, rendered.html).catch((err: unknown) => void this.logger.error('Weft: render cache write failed', err));
@@ -435,7 +441,24 @@ export class Weft implements DispatchHost, LifecycleHost {
     await this.policies.component({ ...input, instance });
     // A stateless child has no root, but its own children chain from its digest.
     setDigest(instance, digest);
-    return new SafeHtml((await renderInstance(this, instance)).html);
+    const rendered = await renderInstance(this, instance);
+    // The child rendered inside its parent's render: its assets are the parent's too.
+    renderRecord(parent).addAssets(rendered.assets);
+    return new SafeHtml(rendered.html);
+  }
+
+  /**
+   * The `<link>` and `<script>` tags for the component CSS and JS a render
+   * used, for a layout of your own (`page()` places them itself). Pass the
+   * response's CSP nonce, if your policy uses one.
+   *
+   * @example
+   * const rendered = await weft.render(Cart);
+   * res.send(`<head>${weft.assetTags(rendered, { nonce })}</head><body>${rendered.html}</body>`);
+   */
+  assetTags(rendered: Pick<Rendered, 'assets'> | readonly AssetRef[], options: { nonce?: string } = {}): SafeHtml {
+    const assets = Array.isArray(rendered) ? (rendered as readonly AssetRef[]) : (rendered as Pick<Rendered, 'assets'>).assets;
+    return assetTags(assets, { assetsPath: this.assetsPath, nonce: options.nonce });
   }
 
   /**

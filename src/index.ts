@@ -67,6 +67,8 @@ export {
 } from './core/slots.js';
 export { type EmitOptions, type ListenerEntry, type PageEvent } from './core/emit.js';
 export { page, scripts, type PageOptions, type ScriptOptions } from './core/document.js';
+export { type AssetRef, type AssetSource } from './core/assets.js';
+export { assetTags, type AssetTagOptions } from './core/asset-tags.js';
 export { type ErrorCode, WeftError, type WeftErrorCode } from './core/errors.js';
 export { attrs, escapeHtml, html, type Interpolation, raw, SafeHtml } from './core/html.js';
 export { type Rendered } from './core/lifecycle.js';

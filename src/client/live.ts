@@ -4,7 +4,9 @@
  *
  * - Joins each live root with its signed state; rejoins after every reconnect,
  *   and whenever a root's state changed without the socket (a parent re-render).
- * - Morphs server pushes into the page exactly like an event response.
+ * - Morphs server pushes into the page exactly like an event response (the
+ *   component CSS and JS a push brings are loaded by weft.min.js, on `weft:push`).
+ * - Lists the component assets the page has in each join, so pushes bring only new ones.
  * - Sends a live root's events over the socket while it is open: the htmx
  *   request is answered from the socket, so indicators, ordering, swaps and
  *   `weft:error` work as for HTTP. A request the socket could not answer
@@ -70,12 +72,15 @@ function send(frame: Record<string, unknown>): void {
 function sync(): void {
   if (!ws || ws.readyState !== 1) return;
   const seen = new Set<string>();
+  let assets: (string | null)[] | undefined;
   for (const root of document.querySelectorAll(LIVE)) {
     const state = root.getAttribute('weft-state') as string;
     seen.add(root.id);
     if (joined.get(root.id) !== state && refused.get(root.id) !== state) {
       joined.set(root.id, state);
-      send({ t: 'join', id: root.id, name: root.getAttribute('weft'), state });
+      // The component assets the page has (P5.8): the socket sends only others.
+      assets ??= [...new Set(Array.from(document.querySelectorAll('[data-weft-asset]'), (el) => el.getAttribute('data-weft-asset')))];
+      send({ t: 'join', id: root.id, name: root.getAttribute('weft'), state, ...(assets.length > 0 && { assets }) });
     }
   }
   for (const id of [...joined.keys()]) {
@@ -168,7 +173,10 @@ function onFrame(frame: Frame): void {
   if (frame.t === 'render') {
     // A root that has not joined (one that is not live, answering a page event) stays unjoined.
     if (joined.has(root.id)) joined.set(root.id, stateIn(frame.html as string));
-    htmx.swap(root, frame.html as string, { swapStyle: 'morph' }, { contextElement: root });
+    // weft.min.js takes the asset tags out of the HTML (and loads them) here.
+    const push = { html: frame.html as string };
+    document.dispatchEvent(new CustomEvent('weft:push', { detail: push }));
+    htmx.swap(root, push.html, { swapStyle: 'morph' }, { contextElement: root });
   } else if (frame.t === 'error') {
     // Not joined again until a new render gives it a new state; meanwhile its events go over HTTP.
     if (frame.join) {

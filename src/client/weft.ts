@@ -20,6 +20,9 @@
  *   the other roots that listen to those names (`weft-listen`) as `listeners`;
  *   their new renders come back out of band and are morphed in place, and a
  *   listener the server skipped (`Weft-Skipped`) gets `weft:error`.
+ * - Component CSS and JS (`data-weft-asset` tags) that a response brings are
+ *   moved into `<head>` and loaded once per page; each request lists the ones
+ *   the page has as `assets`, so the server sends only new ones (P5.8).
  */
 
 interface HtmxGlobal {
@@ -34,6 +37,61 @@ const ROOT = '[weft-state]';
 const CHILD = 'weft-child';
 /** Most listener roots one event request carries (the server refuses more). */
 const MAX_LISTENERS = 20;
+
+const ASSET = 'data-weft-asset';
+
+/** The hashes of the component assets this page has (its `data-weft-asset` tags). */
+function pageAssets(): string[] {
+  return Array.from(new Set(Array.from(document.querySelectorAll(`[${ASSET}]`), (el) => el.getAttribute(ASSET) as string)));
+}
+
+/**
+ * Loads one asset tag a response brought, unless the page has that asset: a new
+ * `<link>` or `<script src>` in `<head>` (a script made here runs; one parsed
+ * from a response would not), with the nonce the page's scripts carry. Only a
+ * file of this site whose name carries the tag's hash is loaded.
+ */
+function load(tag: Element): void {
+  const kind = tag.localName;
+  const hash = tag.getAttribute(ASSET) as string;
+  const href = tag.getAttribute(kind === 'link' ? 'href' : 'src');
+  const url = href && new URL(href, location.href);
+  if (!url || url.origin !== location.origin || !url.pathname.endsWith(`.${hash}.${kind === 'link' ? 'css' : 'js'}`)) return;
+  if (document.querySelector(`${kind}[${ASSET}="${CSS.escape(hash)}"]`)) return;
+  const el = document.createElement(kind) as HTMLScriptElement & HTMLLinkElement;
+  if (kind === 'link') {
+    el.rel = 'stylesheet';
+    el.href = url.href;
+  } else {
+    el.src = url.href;
+    // In the order they came, like the deferred scripts of a page.
+    el.async = false;
+  }
+  const nonce = (document.querySelector('script[nonce]') as HTMLScriptElement | null)?.nonce;
+  if (nonce) el.nonce = nonce;
+  el.setAttribute(ASSET, hash);
+  document.head.append(el);
+}
+
+/** A response's HTML without its asset tags, each loaded once (P5.8). */
+function takeAssets(text: string): string {
+  if (text.indexOf(ASSET) < 0) return text;
+  const t = document.createElement('template');
+  t.innerHTML = text;
+  const tags = t.content.querySelectorAll(`link[${ASSET}],script[${ASSET}]`);
+  if (tags.length === 0) return text;
+  tags.forEach((tag) => {
+    tag.remove();
+    load(tag);
+  });
+  return t.innerHTML;
+}
+
+// A live push (weft-live.min.js) is swapped by htmx.swap, which fires no beforeSwap.
+document.addEventListener('weft:push', (evt) => {
+  const detail = (evt as CustomEvent<{ html: string }>).detail;
+  detail.html = takeAssets(detail.html);
+});
 
 function rootOf(elt: Element | null): Element | null {
   return elt && elt.closest(ROOT);
@@ -244,6 +302,8 @@ htmx.defineExtension('weft', {
       // page now shows (its parent replaced it while the request was in flight)
       // is stale: swapping it in would bring back the old child (P5.5).
       if (isStale(detail.target, String(detail.serverResponse))) detail.shouldSwap = false;
+      // Loaded even when not swapped: a live socket counts them as the page's once sent.
+      if (typeof detail.serverResponse === 'string') detail.serverResponse = takeAssets(detail.serverResponse);
     } else if (name === 'htmx:oobBeforeSwap' && detail.target instanceof Element) {
       // The same for a listener's new root that came with another root's answer.
       const fresh = (detail.fragment as DocumentFragment).firstElementChild;
@@ -305,6 +365,7 @@ htmx.defineExtension('weft', {
       const children = childrenOf(root);
       const listeners = listenersOf(root);
       try {
+        const assets = pageAssets();
         send.call(
           xhr,
           JSON.stringify({
@@ -314,6 +375,7 @@ htmx.defineExtension('weft', {
             updates: updatesOf(root),
             ...(children && { children }),
             ...(listeners.length > 0 && { listeners }),
+            ...(assets.length > 0 && { assets }),
           }),
         );
       } catch {

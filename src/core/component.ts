@@ -14,6 +14,7 @@
  *   render() { return html`<button ${this.on('increment')}>${this.state.count}</button>`; }
  * }
  */
+import type { AssetSource } from './assets.js';
 import { escapeHtml, SafeHtml } from './html.js';
 import { DEFAULT_RENDER_LIMITS, type RenderLimits, type RenderRecord, renderRecord } from './render-record.js';
 import {
@@ -350,6 +351,19 @@ export abstract class Component<S extends object = Record<string, unknown>, P ex
    * had sent that event (docs/composition.md, "Page events").
    */
   static listeners: Readonly<Record<string, string>> = {};
+  /**
+   * This component's CSS: source text, or a file next to it
+   * (`new URL('./cart.css', import.meta.url)`), read once. Weft serves it at a
+   * content-hashed URL and links it once in any page that renders the
+   * component (docs/composition.md, "Assets").
+   */
+  static css: AssetSource | undefined = undefined;
+  /**
+   * This component's JS, as `css`. It runs once per page, however many
+   * instances the page shows: attach behaviour by event delegation, or on
+   * `htmx:load`, not per instance.
+   */
+  static js: AssetSource | undefined = undefined;
 
   readonly name: string;
   readonly id: string;
@@ -639,6 +653,8 @@ export interface ComponentClass<C extends Component<object, object> = Component<
   slots: SlotDeclarations;
   emits: readonly string[];
   listeners: Readonly<Record<string, string>>;
+  css: AssetSource | undefined;
+  js: AssetSource | undefined;
 }
 
 /**

@@ -33,6 +33,8 @@ export interface EventRequest {
   children?: Readonly<Record<string, string>> | undefined;
   /** Other roots on the page that may listen to what the handlers emit (docs/protocol.md, P3.12). */
   listeners?: readonly ListenerEntry[] | undefined;
+  /** The component assets the page has (their hashes): a response brings only the others. */
+  assets?: readonly string[] | undefined;
 }
 
 export interface DispatchHost extends LifecycleHost {

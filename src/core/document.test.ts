@@ -97,7 +97,17 @@ describe('page', () => {
     const text = page({ title: 't', body: html`<p>x</p>` }).value;
     assert.match(text, /src="\/weft\/htmx\.min\.js"/);
     assert.ok(!text.includes('undefined'), text);
-    assert.match(text, /<\/script>\n\n<\/head>/);
+    assert.match(text, /<\/script>\n<!--weft-assets-->\n<\/head>/);
+  });
+
+  it('marks where the component assets go: after the scripts, before the head markup, with the nonce', () => {
+    const text = page({ title: 't', body: html``, head: raw('<link rel="stylesheet" href="/app.css">') }).value;
+    const marker = indexOf(text, '<!--weft-assets-->');
+    assert.ok(indexOf(text, '<script defer src="/weft/weft-live.min.js"></script>') < marker);
+    assert.ok(marker < indexOf(text, '<link rel="stylesheet" href="/app.css">'), 'the page\'s own stylesheet must come after the components\'');
+    assert.match(page({ title: 't', body: html``, nonce: 'n0nce' }).value, /<!--weft-assets:n0nce-->/);
+    // Escaped, so a nonce cannot end the comment.
+    assert.match(page({ title: 't', body: html``, nonce: '--><b>' }).value, /<!--weft-assets:--&gt;&lt;b&gt;-->/);
   });
 
   it('passes the nonce and htmx settings on to the scripts', () => {

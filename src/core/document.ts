@@ -11,6 +11,7 @@
  *     .htmx-indicator { opacity: 0 }
  *     .htmx-request .htmx-indicator, .htmx-request.htmx-indicator { opacity: 1; transition: opacity 200ms ease-in }
  */
+import { assetsMarker } from './asset-tags.js';
 import { html, type SafeHtml } from './html.js';
 
 export interface ScriptOptions {
@@ -40,7 +41,9 @@ export interface PageOptions extends ScriptOptions {
   body: SafeHtml;
   /**
    * Extra trusted markup for `<head>` (stylesheets, meta). It comes after Weft's small
-   * default icon (`<assetsPath>/favicon.svg`), so a `<link rel="icon">` here is the one browsers use.
+   * default icon (`<assetsPath>/favicon.svg`), so a `<link rel="icon">` here is the one browsers use,
+   * and after the components' own CSS and JS (`static css`, `static js`), so your
+   * stylesheet's rules win over theirs.
    */
   head?: SafeHtml;
   lang?: string;
@@ -66,6 +69,12 @@ export function scripts(options: ScriptOptions | string = {}): SafeHtml {
 <script defer src="${assetsPath}/weft-stream.min.js"${n}></script>` : ''}`;
 }
 
+/**
+ * A whole document around `body`. Its `<head>` gets Weft's scripts and, when
+ * the page is served by `weft.render()` or a view, a `<link>` / `<script>` for
+ * the CSS and JS of each component type the render used (once each; see
+ * docs/composition.md, "Assets").
+ */
 export function page(options: PageOptions): SafeHtml {
   return html`<!doctype html>
 <html lang="${options.lang ?? 'en'}">
@@ -75,7 +84,7 @@ export function page(options: PageOptions): SafeHtml {
 <title>${options.title}</title>
 <link rel="icon" href="${options.assetsPath ?? '/weft'}/favicon.svg" type="image/svg+xml">
 ${scripts(options)}
-${options.head}
+${assetsMarker(options.nonce)}${options.head}
 </head>
 <body>
 ${options.body}

@@ -6,6 +6,7 @@
  * functions, so mount and render mean the same wherever they run.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { type AssetRef, assetRefs } from './assets.js';
 import { Component, type ComponentClass, type ComponentContext, type ComponentRuntime, type Renderer } from './component.js';
 import { WeftError } from './errors.js';
 import { renderToString, SafeHtml } from './html.js';
@@ -51,6 +52,12 @@ export interface Rendered {
   groups: readonly string[];
   /** The state fields this render bound to inputs with `bind()`, sorted: the only ones the browser may write. */
   bound: readonly string[];
+  /**
+   * The component CSS and JS this render used, its children's included, each
+   * once: what `page()`'s marker is replaced with, or `weft.assetTags()` writes.
+   * Absent for a render served from the render cache.
+   */
+  assets?: readonly AssetRef[] | undefined;
   /** For a view or page the render cache kept: its ETag, and whether it came from the cache. */
   etag?: string | undefined;
   cached?: 'hit' | 'stored' | undefined;
@@ -175,7 +182,14 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
   const body = renderToString(inner);
   checkRenderSize(instance.name, body, host.limits);
   const bound = record.bound;
-  if (!isStateful(type)) return { html: body, id: instance.id, state: instance.state, blob: undefined, groups: [], bound };
+  // After its children's (they rendered inside this render), so an outer component's CSS comes later and wins.
+  try {
+    record.addAssets(assetRefs(type, instance.name));
+  } catch (err) {
+    throw host.userError(err, 'render_error', `${instance.name} static css/js`);
+  }
+  const assets = record.assets;
+  if (!isStateful(type)) return { html: body, id: instance.id, state: instance.state, blob: undefined, groups: [], bound, assets };
   let groups: string[];
   try {
     groups = checkGroups(instance.groups(), instance.name);
@@ -206,5 +220,5 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
   const live = groups.length > 0 || type.live === true;
   const html = wrapRoot(type.tagName, instance.name, instance.id, blob, body, digestOf(instance), live, pageEventAttributes(type));
   checkRenderSize(instance.name, html, host.limits);
-  return { html, id: instance.id, state: instance.state, blob, groups, bound };
+  return { html, id: instance.id, state: instance.state, blob, groups, bound, assets };
 }

@@ -4,6 +4,7 @@
  * mistakes fail at start-up, not on a user's first click.
  */
 import { type CheckedEvents, type ComponentClass, EVENT_NAME, RESERVED_NAMES } from './component.js';
+import { checkAssetSources } from './assets.js';
 import { isStandardSchema } from './schema.js';
 import { checkSlotDeclarations } from './slots.js';
 import { checkPageEvents } from './emit.js';
@@ -78,6 +79,7 @@ function checkDeclarations(name: string, type: ComponentClass): void {
     throw new Error(`component "${name}": tagName ${JSON.stringify(type.tagName)} is not a valid element name`);
   }
   checkSlotDeclarations(name, type.slots);
+  checkAssetSources(name, type);
 }
 
 /** The default registry, used by `@component()` and by apps that are not given one. */

@@ -9,6 +9,7 @@
  * limits (docs/protocol.md, P4.2), so one request cannot make the server build an unbounded page.
  */
 import { Buffer } from 'node:buffer';
+import type { AssetRef } from './assets.js';
 import { WeftError } from './errors.js';
 
 /** Caps on what one render may produce (`maxResponseBytes`, `maxChildren` of `createWeft()`). */
@@ -59,6 +60,24 @@ export class RenderRecord {
   #unkeyed = 0;
   #bound: Set<string> | undefined;
   #childLength = 0;
+  #assets: Map<string, AssetRef> | undefined;
+
+  /**
+   * Notes component assets this render used (its children's, then its own),
+   * each once however many instances asked for it.
+   */
+  addAssets(assets: readonly AssetRef[] | undefined): void {
+    if (!assets) return;
+    for (const asset of assets) {
+      const key = `${asset.kind}:${asset.hash}`;
+      if (!this.#assets?.has(key)) (this.#assets ??= new Map()).set(key, asset);
+    }
+  }
+
+  /** The component assets this render and its children used, in the order first used. */
+  get assets(): AssetRef[] {
+    return this.#assets ? [...this.#assets.values()] : [];
+  }
 
   /** Notes that this render bound `field` to an input. */
   bind(field: string): void {

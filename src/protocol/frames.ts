@@ -11,6 +11,7 @@ import type { EventRequest } from '../core/dispatch.js';
 import { WeftError } from '../core/errors.js';
 import { isPlainObject, parseJson } from '../core/json.js';
 import { COMPONENT_NAME } from '../core/registry.js';
+import { parseAssetList } from '../transport/component-assets.js';
 import { parseEventBody } from '../transport/http.js';
 
 export interface JoinFrame {
@@ -20,6 +21,8 @@ export interface JoinFrame {
   name: string;
   /** The root's signed state blob: its `weft-state`. */
   state: string;
+  /** The component assets the page has (their hashes), so pushes bring only the others. */
+  assets?: readonly string[] | undefined;
 }
 
 export interface LeaveFrame {
@@ -44,7 +47,7 @@ export type ClientFrame = JoinFrame | LeaveFrame | EventFrame | PingFrame;
 /** Root ids are element ids Weft wrote: a name, `-`, and more of the same characters. */
 const ROOT_ID = /^[A-Za-z0-9_-]{1,200}$/;
 
-const JOIN_KEYS = new Set(['t', 'id', 'name', 'state']);
+const JOIN_KEYS = new Set(['t', 'id', 'name', 'state', 'assets']);
 
 function rootId(value: unknown): string {
   if (typeof value !== 'string' || !ROOT_ID.test(value)) throw new WeftError(400, 'bad_request', '"id" must be a root element id');
@@ -65,13 +68,19 @@ export function parseClientFrame(text: string, maxDepth: number, maxEvents: numb
       // anything else) is a hand-crafted attempt to listen to someone else's.
       const extra = Object.keys(body).find((key) => !JOIN_KEYS.has(key));
       if (extra !== undefined) {
-        throw new WeftError(400, 'bad_request', `a join frame carries only id, name and state, not ${JSON.stringify(extra.slice(0, 64))}; groups are decided by the server`);
+        throw new WeftError(400, 'bad_request', `a join frame carries only id, name, state and assets, not ${JSON.stringify(extra.slice(0, 64))}; groups are decided by the server`);
       }
       if (typeof body.name !== 'string' || !COMPONENT_NAME.test(body.name)) {
         throw new WeftError(400, 'bad_request', '"name" must be a component name');
       }
       if (typeof body.state !== 'string') throw new WeftError(400, 'state_missing', 'a join frame carries no component state');
-      return { t: 'join', id: rootId(body.id), name: body.name, state: body.state };
+      return {
+        t: 'join',
+        id: rootId(body.id),
+        name: body.name,
+        state: body.state,
+        ...(body.assets !== undefined && { assets: parseAssetList(body.assets) }),
+      };
     }
     case 'event': {
       const id = rootId(body.id);

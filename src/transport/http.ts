@@ -6,6 +6,7 @@
  * Routes:
  * - `POST {basePath}/<name>/`   event request (JSON) → the component's new HTML
  * - `GET  {assetsPath}/<file>`  htmx, idiomorph, Weft's client
+ * - `GET  {assetsPath}/c/<name>.<hash>.<css|js>`  a component's own CSS and JS
  * - `GET  <view path>`          a component served as a view
  */
 import { isUtf8 } from 'node:buffer';
@@ -21,7 +22,9 @@ import { hostCheck } from '../policy/allowed-hosts.js';
 import { clientResolver } from '../policy/client-address.js';
 import { checkCsrf } from '../policy/csrf.js';
 import { SignatureThrottle } from '../policy/signature-throttle.js';
+import { fragmentWithAssets } from '../core/asset-tags.js';
 import { getAsset } from './assets.js';
+import { COMPONENT_ASSET_DIR, parseAssetList, serveComponentAsset } from './component-assets.js';
 import { type EventStream, openStream } from './sse.js';
 import { deliverPageEvents, parseListeners } from './page-events.js';
 
@@ -142,7 +145,7 @@ function otherFormLocation(path: string): string {
 /** Turns a parsed JSON body into an {@link EventRequest}, naming the first problem found. */
 export function parseEventBody(component: string, body: unknown, maxEvents: number): EventRequest {
   if (!isPlainObject(body)) throw new WeftError(400, 'bad_request', 'event request body must be a JSON object');
-  const { state, event, payload, events, updates, children, listeners } = body;
+  const { state, event, payload, events, updates, children, listeners, assets } = body;
   let calls: EventCall[];
   if (events !== undefined) {
     if (event !== undefined) throw new WeftError(400, 'bad_request', 'send either "event" or "events", not both');
@@ -174,6 +177,7 @@ export function parseEventBody(component: string, body: unknown, maxEvents: numb
     updates: (updates as Record<string, unknown> | undefined) ?? {},
     ...(children !== undefined && { children: toChildren(children) }),
     ...(listeners !== undefined && { listeners: parseListeners(listeners, toChildren) }),
+    ...(assets !== undefined && { assets: parseAssetList(assets) }),
   };
 }
 
@@ -296,7 +300,8 @@ export function createHttpHandler(weft: Weft): HttpHandler {
       const answer = await deliverPageEvents(weft, await weft.dispatch(event, ctx), event.listeners, ctx);
       // A forged listener blob counts like the sender's own, but never fails the answer.
       if (answer.refused.some((code) => FORGERY.has(code))) await throttle.failed(request.ip).catch(() => undefined);
-      const response = htmlResponse(answer.html);
+      // Followed by the CSS and JS of component types the page does not have yet.
+      const response = htmlResponse(fragmentWithAssets(answer.html, answer.assets, new Set(event.assets), weft.assetsPath));
       Object.assign(response.headers, answer.headers);
       return response;
     } catch (err) {
@@ -310,6 +315,7 @@ export function createHttpHandler(weft: Weft): HttpHandler {
   }
 
   function handleAsset(req: HttpRequest, file: string): HttpResponse | undefined {
+    if (file.startsWith(COMPONENT_ASSET_DIR)) return serveComponentAsset(weft.registry, req, file.slice(COMPONENT_ASSET_DIR.length));
     const asset = getAsset(file);
     if (!asset) return undefined;
     const headers = { 'content-type': asset.type, etag: asset.etag, 'cache-control': 'public, max-age=3600', ...NOSNIFF };

@@ -19,6 +19,7 @@ import { WeftError } from '../core/errors.js';
 import { isPlainObject } from '../core/json.js';
 import type { Rendered } from '../core/lifecycle.js';
 import { COMPONENT_NAME } from '../core/registry.js';
+import type { AssetRef } from '../core/assets.js';
 
 /** What a listener entry may carry: what its root element holds, nothing a handler would take. */
 const LISTENER_KEYS = new Set(['id', 'name', 'state', 'children']);
@@ -72,6 +73,8 @@ export interface PageEventAnswer {
   headers: Record<string, string>;
   /** The codes of the listeners' refusals, so a forged blob among them counts against the client (docs/protocol.md, P2.5). */
   refused: string[];
+  /** The component assets of every render in the answer (sender and listeners), each once. */
+  assets: AssetRef[];
 }
 
 /**
@@ -87,7 +90,8 @@ export async function deliverPageEvents(
   context: ComponentContext,
 ): Promise<PageEventAnswer> {
   const emits = rendered.emits ?? [];
-  if (emits.length === 0) return { html: rendered.html, headers: {}, refused: [] };
+  const assets = new Map((rendered.assets ?? []).map((a) => [a.hash, a]));
+  if (emits.length === 0) return { html: rendered.html, headers: {}, refused: [], assets: [...assets.values()] };
   let html = rendered.html;
   const skipped: string[] = [];
   const refused: string[] = [];
@@ -96,7 +100,10 @@ export async function deliverPageEvents(
     if (entry.id === rendered.id) continue;
     try {
       const out = await runListener(weft, entry, emits, context);
-      if (out) html += outOfBand(out.html);
+      if (out) {
+        html += outOfBand(out.html);
+        for (const a of out.assets ?? []) assets.set(a.hash, a);
+      }
     } catch (err) {
       const refusal = err instanceof WeftError ? err : unexpected(weft, err);
       refused.push(refusal.code);
@@ -106,7 +113,7 @@ export async function deliverPageEvents(
   }
   const headers: Record<string, string> = { 'hx-trigger': asciiJson(triggerOf(emits)) };
   if (skipped.length > 0) headers['weft-skipped'] = skipped.join(', ');
-  return { html, headers, refused };
+  return { html, headers, refused, assets: [...assets.values()] };
 }
 
 function unexpected(weft: Weft, err: unknown): WeftError {

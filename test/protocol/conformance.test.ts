@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { runInThisContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
-import { StateCodec, type Weft } from 'weft';
+import { Component, createWeft, html, page, Registry, StateCodec, type Weft } from 'weft';
 import { stateOf, type TestClient, type TestResponse } from 'weft/testing';
 import {
   COUNTER_EVENTS,
@@ -205,6 +205,8 @@ interface LoadedClient {
   setActive(element: FakeElement | null): void;
   /** Sets the roots the page holds, for `document.querySelectorAll` and `getElementById` (P5.7). */
   setRoots(roots: FakeElement[]): void;
+  /** Sets the `data-weft-asset` elements the page has (P5.8). */
+  setAssets(elements: FakeElement[]): void;
 }
 
 /** Runs the client script exactly as the host serves it, against a fake htmx. */
@@ -226,22 +228,88 @@ async function loadClient(client: TestClient): Promise<LoadedClient> {
     },
   };
   let roots: FakeElement[] = [];
+  let assets: FakeElement[] = [];
   const fakeDocument = {
     activeElement: null as FakeElement | null,
     querySelectorAll(selector: string): FakeElement[] {
+      if (selector === '[data-weft-asset]') return assets;
       assert.equal(selector, '[weft-listen][weft-state]', `client used an unexpected selector ${selector}`);
       return roots.filter((e) => e.hasAttribute('weft-listen') && e.hasAttribute('weft-state'));
     },
     getElementById(id: string): FakeElement | null {
       return roots.find((e) => e.id === id) ?? null;
     },
+    addEventListener() {},
   };
   const run = runInThisContext(
     `(function (htmx, Idiomorph, document, Element, HTMLInputElement, HTMLTextAreaElement, HTMLSelectElement) {\n${res.text}\n})`,
   ) as (...globals: unknown[]) => void;
   run(fakeHtmx, fakeIdiomorph, fakeDocument, FakeElement, FakeInput, class {}, class {});
   assert.ok(ext, 'the client did not define the "weft" htmx extension');
-  return { ext, morphs, setActive: (el) => (fakeDocument.activeElement = el), setRoots: (list) => (roots = list) };
+  return { ext, morphs, setActive: (el) => (fakeDocument.activeElement = el), setRoots: (list) => (roots = list), setAssets: (elements) => (assets = elements) };
+}
+
+// Components with their own CSS and JS (P5.8), in an app of their own.
+
+const CARD_CSS = Array.from({ length: 30 }, (_, i) => `.card-${i} { margin: ${i}px; color: rgb(${i}, ${i}, 0); }`).join('\n');
+const CARD_JS = "document.addEventListener('click', function (e) { /* cards */ });\n".repeat(8);
+const STAR_CSS = '.star { color: gold; }';
+
+/** The hash P5.8 documents: base64url SHA-256 of the content, 16 characters. */
+function assetHash(content: string): string {
+  return createHash('sha256').update(content).digest('base64url').slice(0, 16);
+}
+
+class Card extends Component<Record<string, never>> {
+  static override css = CARD_CSS;
+  static override js = CARD_JS;
+  mount() {
+    return {};
+  }
+  override render() {
+    return html`<span class="card"></span>`;
+  }
+}
+
+class Star extends Component<Record<string, never>> {
+  static override css = STAR_CSS;
+  mount() {
+    return {};
+  }
+  override render() {
+    return html`<i class="star"></i>`;
+  }
+}
+
+class CardShelf extends Component<{ star: boolean }> {
+  static override events = { addStar: true };
+  mount() {
+    return { star: false };
+  }
+  addStar() {
+    this.state.star = true;
+  }
+  override async render() {
+    return html`${await this.child(Card)}${await this.child(Card)}${this.state.star ? await this.child(Star) : ''}`;
+  }
+}
+
+class CardsPage extends Component<Record<string, never>> {
+  mount() {
+    return {};
+  }
+  override async render() {
+    return page({ title: 'cards', body: html`${await this.child(Card)}${await this.child(Card)}${await this.child(CardShelf)}` });
+  }
+}
+
+function assetsApp(): Weft {
+  const registry = new Registry();
+  registry.register('card', Card);
+  registry.register('star', Star);
+  registry.register('card-shelf', CardShelf);
+  registry.register('cards-page', CardsPage);
+  return createWeft({ registry, secret: SECRET, mode: 'production', allowedHosts: ['127.0.0.1', 'localhost'], logger: { error() {}, warn() {} } }).view('/cards', CardsPage);
 }
 
 // ---------------------------------------------------------------------------------
@@ -1226,6 +1294,61 @@ for (const host of hosts) {
       const fresh = oob('AAAAAAAAAAAA');
       ext.onEvent('htmx:oobBeforeSwap', { detail: fresh });
       assert.equal(fresh.shouldSwap, true);
+    });
+
+    test('P5.8 component CSS and JS: hashed immutable URLs, linked once per page, only new ones after a fragment; the client lists what the page has', async () => {
+      const app = await start(assetsApp());
+      const css = assetHash(CARD_CSS);
+      const js = assetHash(CARD_JS);
+      const star = assetHash(STAR_CSS);
+      const cssPath = `/weft/c/card.${css}.css`;
+      const res = await app.request(cssPath, { headers: { 'accept-encoding': 'identity' } });
+      assert.equal(res.status, 200);
+      assert.equal(res.text, CARD_CSS);
+      assert.equal(res.headers.get('content-type'), 'text/css; charset=utf-8');
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      assert.equal(res.headers.get('etag'), `"${css}"`);
+      assert.equal(res.headers.get('vary'), 'Accept-Encoding');
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal((await app.get(`/weft/c/card.${js}.js`)).headers.get('content-type'), 'text/javascript; charset=utf-8');
+      for (const coding of ['br', 'gzip']) {
+        const packed = await app.request(cssPath, { headers: { 'accept-encoding': coding } });
+        assert.equal(packed.headers.get('content-encoding'), coding);
+        assert.equal(packed.headers.get('etag'), `"${css}-${coding}"`);
+        assert.equal(packed.text, CARD_CSS, `${coding} body decodes to the file`);
+      }
+      const again = await app.request(cssPath, { headers: { 'if-none-match': `"${css}"` } });
+      assert.equal(again.status, 304);
+      assert.equal(again.text, '');
+      for (const path of [`/weft/c/card.${star}.css`, `/weft/c/card.${css}.js`, `/weft/c/nope.${css}.css`]) {
+        assertRefusal(await app.get(path), 404, 'not_found');
+      }
+
+      // The page links each asset once, in its head, however many cards it shows.
+      const view = await app.get('/cards');
+      assert.equal(view.status, 200);
+      assert.equal(view.text.split('class="card"').length - 1, 4);
+      const head = view.text.slice(0, view.text.indexOf('</head>'));
+      assert.equal(head.split(`<link rel="stylesheet" href="${cssPath}" data-weft-asset="${css}">`).length - 1, 1);
+      assert.equal(head.split(`<script defer src="/weft/c/card.${js}.js" data-weft-asset="${js}"></script>`).length - 1, 1);
+      assert.equal(view.text.split('data-weft-asset').length - 1, 2);
+
+      // An event response brings only the assets the request does not list.
+      const shelf = /<div id="[^"]+" weft="card-shelf" weft-state="([^"]+)"/.exec(view.text)?.[1];
+      assert.ok(shelf);
+      const grown = await app.post('card-shelf', { event: 'addStar', state: shelf.replace(/&amp;/g, '&'), assets: [css, js] });
+      assert.equal(grown.status, 200, grown.text);
+      assert.ok(grown.text.endsWith(`</div><link rel="stylesheet" href="/weft/c/star.${star}.css" data-weft-asset="${star}">\n`), grown.text);
+      assertRefusal(await app.post('card-shelf', { event: 'addStar', state: shelf, assets: ['nope'] }), 400, 'bad_request');
+
+      // The served client lists the distinct data-weft-asset values of the document.
+      const { ext, setAssets } = await loadClient(client);
+      setAssets([new FakeElement({ 'data-weft-asset': css }), new FakeElement({ 'data-weft-asset': js }), new FakeElement({ 'data-weft-asset': css })]);
+      const root = new FakeElement({ 'weft-state': 'v1.x.y' });
+      const form = new FormData();
+      form.append('event', 'addStar');
+      const body = JSON.parse(encodeEvent(ext, form, new FakeElement({ 'hx-vals': '{"event":"addStar"}' }, root)).body as string) as Record<string, unknown>;
+      assert.deepEqual(body.assets, [css, js]);
     });
 
     test('P6.1 weft.view serves GET path with :params over the query, validated by paramsSchema (400 invalid_params)', async () => {

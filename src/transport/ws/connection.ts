@@ -12,6 +12,9 @@ import { lookup, openBlob, rebuild, runEvent, updatedState } from '../../core/di
 import { WeftError } from '../../core/errors.js';
 import { decodeGroupMessage, getSeqs, groupTopic } from '../../core/live.js';
 import { type AnyComponent, renderInstance } from '../../core/lifecycle.js';
+import { assetTags } from '../../core/asset-tags.js';
+import type { AssetRef } from '../../core/assets.js';
+import { MAX_LISTED_ASSETS } from '../component-assets.js';
 import { compareSeq } from '../../backplane/compare.js';
 import type { BackplaneMessage } from '../../backplane/types.js';
 import { TurnQueue } from './turns.js';
@@ -57,6 +60,8 @@ export class LiveConnection {
   #windowStart = 0;
   #windowCount = 0;
   #closed = false;
+  /** Hashes of the component assets the page has: what it listed, and what this socket sent it. */
+  #assets: Set<string> | undefined;
 
   constructor(weft: Weft, ws: WebSocket, context: Omit<ComponentContext, 'kept'>, limits: LiveLimits) {
     this.#weft = weft;
@@ -144,6 +149,7 @@ export class LiveConnection {
    * chain instead of finding no root; the rebuild is the chain's first step.
    */
   #join(frame: JoinFrame): void {
+    this.#noteAssets(frame.assets);
     if (!this.#roots.has(frame.id) && this.#roots.size >= this.#limits.maxRoots) {
       const err = new WeftError(400, 'too_many_roots', `a socket may join at most ${this.#limits.maxRoots} roots`, { limit: this.#limits.maxRoots });
       this.#send(this.#errorFrame(err, frame.id, undefined, true));
@@ -273,6 +279,7 @@ export class LiveConnection {
 
   async #event(root: LiveRoot, frame: EventFrame): Promise<void> {
     let emits: PageEvent[] = [];
+    this.#noteAssets(frame.request.assets);
     const ok = await this.#guarded(root, frame.ref, async () => {
       const { instance } = root;
       const stage = { door: 'event' as const, name: root.name, type: root.type, context: instance.context, events: frame.request.events };
@@ -368,7 +375,12 @@ export class LiveConnection {
       root.bound = rendered.bound;
       await this.#subscribe(root, rendered.groups);
       const trigger = emits.length > 0 ? triggerOf(emits) : undefined;
-      this.#send(renderFrame(root.id, rendered.html, ref, trigger), ref === undefined ? root.id : undefined);
+      // Followed by the CSS and JS of component types the page does not have yet.
+      const missing = rendered.assets?.filter((asset) => !this.#assets?.has(asset.hash)) ?? [];
+      const html = rendered.html + assetTags(missing, { assetsPath: this.#weft.assetsPath }).value;
+      // Counted as the page's only once written: a push dropped for a later one
+      // (a slow socket) leaves them to that later one.
+      if (this.#send(renderFrame(root.id, html, ref, trigger), ref === undefined ? root.id : undefined)) this.#noteAssets(missing);
       return true;
     } catch (err) {
       this.#send(this.#errorFrame(toWeftError(this.#weft, err), root.id, ref));
@@ -382,21 +394,32 @@ export class LiveConnection {
    * the latest render, not every intermediate one, and never holds more than
    * about `maxBufferedBytes` of our memory.
    */
-  #send(frame: string, latestFor?: string): void {
-    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
+  #send(frame: string, latestFor?: string): boolean {
+    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return false;
     if (latestFor !== undefined && (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes || (this.#pending?.size ?? 0) > 0)) {
       const pending = (this.#pending ??= new Map());
       pending.delete(latestFor);
       pending.set(latestFor, frame);
       this.#scheduleFlush();
-      return;
+      return false;
     }
     if (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes * 4) {
       // Even answers cannot get through: the reader is stuck. Let it reconnect and resync.
       this.#ws.terminate();
-      return;
+      return false;
     }
     this.#ws.send(frame);
+    return true;
+  }
+
+  /** Adds to what the page has, up to a bound (past it, a push may bring a tag again; the browser loads each once). */
+  #noteAssets(assets: readonly (string | AssetRef)[] | undefined): void {
+    if (!assets) return;
+    const had = (this.#assets ??= new Set());
+    for (const asset of assets) {
+      if (had.size >= MAX_LISTED_ASSETS) return;
+      had.add(typeof asset === 'string' ? asset : asset.hash);
+    }
   }
 
   #scheduleFlush(): void {
