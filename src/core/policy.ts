@@ -111,6 +111,12 @@ export interface PolicyStages {
   request(input: StageInput): Promise<void>;
   /** After the instance is built, before any handler. Throws a `WeftError` to refuse. */
   component(input: StageInput & { instance: { params: object; state: object } }): Promise<void>;
+  /**
+   * True when no policy applies to this pass at all (nothing declared for the
+   * class, its events or this door), so a caller may skip both stages: a
+   * broadcast to ten thousand roots then costs them no stage.
+   */
+  idle?(input: StageInput): boolean;
 }
 
 /** What a render-cache key or tag function is given. */

@@ -159,6 +159,27 @@ export function createPolicyStages(options: PolicyStagesOptions): PolicyStages {
     }
   }
 
+  /** Classes whose events declare no policy of their own (the common case), found once. */
+  const noEventPolicies = new WeakMap<ComponentClass, boolean>();
+
+  /**
+   * Whether nothing applies to this pass: no permission on the class or its
+   * events, and no rate limit for this door. A broadcast to ten thousand roots
+   * then costs each no stage at all.
+   */
+  function declaresNothing(input: StageInput): boolean {
+    const { type } = input;
+    if ((type.permissions ?? []).length > 0) return false;
+    if (input.door === 'event' && type.rateLimit !== undefined) return false;
+    if (input.door === 'view' && input.view?.rateLimit !== undefined) return false;
+    let none = noEventPolicies.get(type);
+    if (none === undefined) {
+      none = Object.keys(type.events).every((event) => eventPolicy(type, event) === undefined);
+      noEventPolicies.set(type, none);
+    }
+    return none;
+  }
+
   function checkOnce(input: StageInput): void {
     // Classes registered after the app was created are checked on first use.
     if (checked.has(input.type)) return;
@@ -167,8 +188,13 @@ export function createPolicyStages(options: PolicyStagesOptions): PolicyStages {
   }
 
   return {
+    idle(input) {
+      checkOnce(input);
+      return declaresNothing(input);
+    },
     async request(input) {
       checkOnce(input);
+      if (declaresNothing(input)) return;
       const ctx = baseContext(input);
       await run(input.type.permissions ?? [], 'request', ctx);
       for (const call of input.events ?? []) {
@@ -191,6 +217,7 @@ export function createPolicyStages(options: PolicyStagesOptions): PolicyStages {
       }
     },
     async component(input) {
+      if (declaresNothing(input)) return;
       const ctx: PolicyContext = {
         ...baseContext(input),
         params: input.instance.params as Record<string, unknown>,

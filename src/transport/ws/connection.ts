@@ -10,7 +10,9 @@ import type { Weft } from '../../app.js';
 import type { ComponentClass, ComponentContext } from '../../core/component.js';
 import { lookup, openBlob, rebuild, runEvent, updatedState } from '../../core/dispatch.js';
 import { WeftError } from '../../core/errors.js';
-import { decodeGroupMessage, getSeqs, groupTopic } from '../../core/live.js';
+import { decodeGroupMessage, getSeqs, type GroupMessage, groupTopic, setSeqs } from '../../core/live.js';
+import { sharedOutcome, type SharedOutcome, shareKey } from './shared-work.js';
+import { isPreFramed, preFrame, type PreFramed, sendPreFramed } from './frame-once.js';
 import { type AnyComponent, renderInstance } from '../../core/lifecycle.js';
 import { assetTags } from '../../core/asset-tags.js';
 import type { AssetRef } from '../../core/assets.js';
@@ -43,10 +45,27 @@ interface LiveRoot {
   /** The root's work, in order. */
   chain: Promise<void>;
   gone: boolean;
+  /**
+   * Set when the root's state last came from a shared group outcome and has not
+   * changed since: every root with the same token holds the same component, so
+   * the token stands for the share key (shared-work.ts) without serialising it.
+   */
+  shareToken?: string | undefined;
 }
 
 /** Group messages for every root of every socket in this process start here, a slice per turn. */
 const groupWork = new TurnQueue();
+
+/** Numbers each shared outcome, for its roots' share token. */
+let outcomeCount = 0;
+
+/** Each message's data decoded once, for all the roots it reaches in this process. */
+const decoded = new WeakMap<BackplaneMessage, GroupMessage>();
+function decodedMessage(message: BackplaneMessage): GroupMessage {
+  let call = decoded.get(message);
+  if (!call) decoded.set(message, (call = decodeGroupMessage(message.data)));
+  return call;
+}
 
 export class LiveConnection {
   readonly #weft: Weft;
@@ -55,7 +74,7 @@ export class LiveConnection {
   readonly #limits: LiveLimits;
   readonly #roots = new Map<string, LiveRoot>();
   /** Latest undelivered render per root while the socket is over its buffer; made when first needed (most sockets never fall behind). */
-  #pending: Map<string, string> | undefined;
+  #pending: Map<string, string | PreFramed> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   #windowStart = 0;
   #windowCount = 0;
@@ -208,6 +227,8 @@ export class LiveConnection {
   }
 
   async #subscribe(root: LiveRoot, groups: readonly string[]): Promise<void> {
+    // The usual case after a push: the same groups as before, nothing to join or leave.
+    if (groups.length === root.leaves.size && groups.every((g) => root.leaves.has(g))) return;
     for (const group of groups) {
       if (root.leaves.has(group)) continue;
       const leave = await this.#weft.hub.join(groupTopic(group), (message, gap) => {
@@ -217,9 +238,13 @@ export class LiveConnection {
               // Messages were lost for good: show the state the server holds, marked as
               // caught up — if the root may still receive pushes at all.
               if (!(await this.#stillAllowed(root, []))) return;
+              root.shareToken = undefined;
               if (message.seq !== undefined) getSeqs(root.instance)[group] = message.seq;
               await this.#render(root);
-            } else if (await this.#apply(root, group, message)) await this.#render(root);
+            } else {
+              const call = await this.#accept(root, group, message);
+              if (call) await this.#applyShared(root, message, call);
+            }
           }),
         );
       });
@@ -234,29 +259,105 @@ export class LiveConnection {
     }
   }
 
-  /** Applies one group message to a root; false when it was already applied. */
+  /** Applies one group message to a root (a replay at join); false when it changed nothing. */
   async #apply(root: LiveRoot, group: string, message: BackplaneMessage): Promise<boolean> {
+    const call = await this.#accept(root, group, message);
+    if (!call) return false;
+    if (call.event === undefined) return true;
+    await this.#guarded(root, undefined, async () => {
+      await runEvent(this.#weft, root.instance, { event: call.event as string, payload: structuredClone(call.payload ?? {}) });
+    });
+    return true;
+  }
+
+  /**
+   * What a group message asks of this root, or `undefined` when nothing: it was
+   * applied already (its message id), this root sent it, it cannot be read, or
+   * the root may no longer receive it (its policies). Marks it applied.
+   */
+  async #accept(root: LiveRoot, group: string, message: BackplaneMessage): Promise<GroupMessage | undefined> {
     const seqs = getSeqs(root.instance);
     if (message.seq !== undefined) {
       const seen = seqs[group];
-      if (seen !== undefined && compareSeq(message.seq, seen) <= 0) return false;
+      if (seen !== undefined && compareSeq(message.seq, seen) <= 0) return undefined;
       seqs[group] = message.seq;
     }
     let call;
     try {
-      call = decodeGroupMessage(message.data);
+      call = decodedMessage(message);
     } catch (err) {
       this.#weft.logger.error(`Weft: unreadable message on group "${group}"`, err);
-      return false;
+      return undefined;
     }
     // The sender handled it already (Component.broadcast skips its own root).
-    if (call.event !== undefined && call.origin === root.id) return false;
-    if (!(await this.#stillAllowed(root, call.event === undefined ? [] : [{ event: call.event, payload: call.payload ?? {} }]))) return false;
-    if (call.event === undefined) return true;
-    await this.#guarded(root, undefined, async () => {
-      await runEvent(this.#weft, root.instance, { event: call.event as string, payload: call.payload ?? {} });
-    });
-    return true;
+    if (call.event !== undefined && call.origin === root.id) return undefined;
+    if (!(await this.#stillAllowed(root, call.event === undefined ? [] : [{ event: call.event, payload: call.payload ?? {} }]))) return undefined;
+    return call;
+  }
+
+  /**
+   * Handles a live group message on a root and pushes its render, sharing the
+   * work with every root in this process that holds the same component
+   * (shared-work.ts): the handler and the render run once per distinct state.
+   */
+  async #applyShared(root: LiveRoot, message: BackplaneMessage, call: GroupMessage): Promise<void> {
+    const { instance } = root;
+    const key = root.shareToken ?? shareKey(instance, this.#weft.userKey(instance.context.user), root.bound);
+    const { outcome, first } = sharedOutcome(message, key, () => this.#handleOnce(root, call));
+    const result = await outcome;
+    root.shareToken = result.ok ? result.token : undefined;
+    if (!first) {
+      // Each root keeps its own copy of the state it now holds.
+      if (result.ok) {
+        instance.state = JSON.parse(result.state) as object;
+        instance.errors = { ...result.errors };
+        setSeqs(instance, { ...result.seqs });
+      } else if (result.state !== undefined) instance.state = JSON.parse(result.state) as object;
+    }
+    if (!result.ok) {
+      this.#send(this.#errorFrame(result.error, root.id));
+      return;
+    }
+    const { rendered } = result;
+    root.bound = rendered.bound;
+    await this.#subscribe(root, rendered.groups);
+    const missing = rendered.assets?.filter((asset) => !this.#assets?.has(asset.hash)) ?? [];
+    // The shared frame, unless this page lacks some of the render's assets.
+    const frame = missing.length === 0 ? result.frame : renderFrame(root.id, rendered.html + assetTags(missing, { assetsPath: this.#weft.assetsPath }).value);
+    if (this.#send(frame, root.id)) this.#noteAssets(missing);
+  }
+
+  /** Runs a group message's handler on a root and renders it: the work {@link #applyShared} shares. */
+  async #handleOnce(root: LiveRoot, call: GroupMessage): Promise<SharedOutcome> {
+    const { instance } = root;
+    const before = JSON.stringify(instance.state);
+    instance.errors = {};
+    if (call.event !== undefined) {
+      try {
+        // Its own copy: the decoded message is shared by every root it reaches.
+        await runEvent(this.#weft, instance, { event: call.event, payload: structuredClone(call.payload ?? {}) });
+        // A group message's handlers emit to no page (docs/protocol.md, L10).
+        takeEmits(instance);
+      } catch (err) {
+        instance.state = JSON.parse(before) as object;
+        return { ok: false, error: toWeftError(this.#weft, err) };
+      }
+    }
+    const state = JSON.stringify(instance.state);
+    try {
+      const rendered = await renderInstance(this.#weft, instance);
+      return {
+        ok: true,
+        token: `~${++outcomeCount}`,
+        state,
+        errors: { ...instance.errors },
+        seqs: { ...getSeqs(instance) },
+        rendered,
+        frame: preFrame(renderFrame(root.id, rendered.html)),
+      };
+    } catch (err) {
+      return { ok: false, error: toWeftError(this.#weft, err), state };
+    }
   }
 
   /**
@@ -266,6 +367,7 @@ export class LiveConnection {
    */
   async #stillAllowed(root: LiveRoot, events: { event: string; payload: Record<string, unknown> }[]): Promise<boolean> {
     const stage = { door: 'broadcast' as const, name: root.name, type: root.type, context: root.instance.context, events };
+    if (this.#weft.policies.idle?.(stage)) return true;
     try {
       await this.#weft.policies.request(stage);
       await this.#weft.policies.component({ ...stage, instance: root.instance });
@@ -354,6 +456,8 @@ export class LiveConnection {
    * gets an error frame (logged too for a `listener` that skips a page event).
    */
   async #guarded(root: LiveRoot, ref: number | undefined, work: () => Promise<void>, listener = false): Promise<boolean> {
+    // Its own work makes the root unlike the others it shared group outcomes with.
+    root.shareToken = undefined;
     const before = JSON.stringify(root.instance.state);
     root.instance.errors = {};
     try {
@@ -394,7 +498,7 @@ export class LiveConnection {
    * the latest render, not every intermediate one, and never holds more than
    * about `maxBufferedBytes` of our memory.
    */
-  #send(frame: string, latestFor?: string): boolean {
+  #send(frame: string | PreFramed, latestFor?: string): boolean {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return false;
     if (latestFor !== undefined && (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes || (this.#pending?.size ?? 0) > 0)) {
       const pending = (this.#pending ??= new Map());
@@ -408,8 +512,14 @@ export class LiveConnection {
       this.#ws.terminate();
       return false;
     }
-    this.#ws.send(frame);
+    this.#write(frame);
     return true;
+  }
+
+  #write(frame: string | PreFramed): void {
+    // Framed once for many sockets (frame-once.ts), or a frame of this socket's own.
+    if (isPreFramed(frame)) sendPreFramed(this.#ws, frame);
+    else this.#ws.send(frame);
   }
 
   /** Adds to what the page has, up to a bound (past it, a push may bring a tag again; the browser loads each once). */
@@ -429,9 +539,9 @@ export class LiveConnection {
       const pending = this.#pending;
       if (this.#closed || !pending) return;
       while (pending.size > 0 && this.#ws.bufferedAmount <= this.#limits.maxBufferedBytes) {
-        const [id, frame] = pending.entries().next().value as [string, string];
+        const [id, frame] = pending.entries().next().value as [string, string | PreFramed];
         pending.delete(id);
-        this.#ws.send(frame);
+        this.#write(frame);
       }
       if (pending.size > 0) this.#scheduleFlush();
     }, 50);
