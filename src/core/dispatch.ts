@@ -168,10 +168,12 @@ export async function dispatch(host: DispatchHost, request: EventRequest, contex
   const ctx = request.children ? { ...context, kept: request.children } : context;
   const type = lookup(host.registry, request.component);
   const input = { door: 'event' as const, name: request.component, type, context: ctx, events: request.events };
-  await host.policies?.request(input);
+  // Nothing declared for this class and door: no stage to run (the usual event).
+  const policies = host.policies?.idle?.(input) ? undefined : host.policies;
+  await policies?.request(input);
   const envelope = openBlob(host, request.component, request.state, ctx.user);
   const instance = await rebuild(host, type, envelope, request.updates, ctx);
-  await host.policies?.component({ ...input, instance });
+  await policies?.component({ ...input, instance });
   for (const call of request.events) await runEvent(host, instance, call);
   const emits = takeEmits(instance);
   const rendered = await renderInstance(host, instance);

@@ -385,11 +385,12 @@ export class LiveConnection {
     const ok = await this.#guarded(root, frame.ref, async () => {
       const { instance } = root;
       const stage = { door: 'event' as const, name: root.name, type: root.type, context: instance.context, events: frame.request.events };
-      // Permissions and rate limits as over HTTP, before anything changes.
-      await this.#weft.policies.request(stage);
+      // Permissions and rate limits as over HTTP, before anything changes (none declared: nothing to run).
+      const policies = this.#weft.policies.idle?.(stage) ? undefined : this.#weft.policies;
+      await policies?.request(stage);
       (instance.context as ComponentContext).kept = frame.request.children;
       instance.state = await updatedState(root.type, root.name, instance.state as Record<string, unknown>, frame.request.updates, root.bound);
-      await this.#weft.policies.component({ ...stage, instance });
+      await policies?.component({ ...stage, instance });
       // What a group message's handlers emitted is not this event's.
       takeEmits(instance);
       for (const call of frame.request.events) await runEvent(this.#weft, instance, call);
@@ -500,14 +501,16 @@ export class LiveConnection {
    */
   #send(frame: string | PreFramed, latestFor?: string): boolean {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return false;
-    if (latestFor !== undefined && (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes || (this.#pending?.size ?? 0) > 0)) {
+    // Read once: it asks the socket, and a broadcast sends to thousands.
+    const buffered = this.#ws.bufferedAmount;
+    if (latestFor !== undefined && (buffered > this.#limits.maxBufferedBytes || (this.#pending?.size ?? 0) > 0)) {
       const pending = (this.#pending ??= new Map());
       pending.delete(latestFor);
       pending.set(latestFor, frame);
       this.#scheduleFlush();
       return false;
     }
-    if (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes * 4) {
+    if (buffered > this.#limits.maxBufferedBytes * 4) {
       // Even answers cannot get through: the reader is stuck. Let it reconnect and resync.
       this.#ws.terminate();
       return false;
