@@ -10,8 +10,8 @@ import type { Weft } from '../../app.js';
 import type { ComponentClass, ComponentContext } from '../../core/component.js';
 import { lookup, openBlob, rebuild, runEvent, updatedState } from '../../core/dispatch.js';
 import { WeftError } from '../../core/errors.js';
-import { decodeGroupMessage, getSeqs, type GroupMessage, groupTopic, setSeqs } from '../../core/live.js';
-import { sharedOutcome, type SharedOutcome, shareKey } from './shared-work.js';
+import { getSeqs, type GroupMessage, groupTopic, setSeqs } from '../../core/live.js';
+import { decodedMessage, release, retain, sharedOutcome, type SharedOutcome, shareKey } from './shared-work.js';
 import { isPreFramed, preFrame, type PreFramed, sendPreFramed } from './frame-once.js';
 import { type AnyComponent, renderInstance } from '../../core/lifecycle.js';
 import { assetTags } from '../../core/asset-tags.js';
@@ -59,13 +59,6 @@ const groupWork = new TurnQueue();
 /** Numbers each shared outcome, for its roots' share token. */
 let outcomeCount = 0;
 
-/** Each message's data decoded once, for all the roots it reaches in this process. */
-const decoded = new WeakMap<BackplaneMessage, GroupMessage>();
-function decodedMessage(message: BackplaneMessage): GroupMessage {
-  let call = decoded.get(message);
-  if (!call) decoded.set(message, (call = decodeGroupMessage(message.data)));
-  return call;
-}
 
 export class LiveConnection {
   readonly #weft: Weft;
@@ -232,20 +225,17 @@ export class LiveConnection {
     for (const group of groups) {
       if (root.leaves.has(group)) continue;
       const leave = await this.#weft.hub.join(groupTopic(group), (message, gap) => {
+        // Counted now, while the hub hands the message to every member, so its
+        // shared outcome lives until the last of them is done (shared-work.ts).
+        retain(message);
         groupWork.start(() =>
           this.#enqueue(root, async () => {
-            if (gap) {
-              // Messages were lost for good: show the state the server holds, marked as
-              // caught up — if the root may still receive pushes at all.
-              if (!(await this.#stillAllowed(root, []))) return;
-              root.shareToken = undefined;
-              if (message.seq !== undefined) getSeqs(root.instance)[group] = message.seq;
-              await this.#render(root);
-            } else {
-              const call = await this.#accept(root, group, message);
-              if (call) await this.#applyShared(root, message, call);
+            try {
+              await this.#onGroupMessage(root, group, message, gap);
+            } finally {
+              release(message);
             }
-          }),
+          }, () => release(message)),
         );
       });
       if (root.gone) leave();
@@ -257,6 +247,21 @@ export class LiveConnection {
         root.leaves.delete(group);
       }
     }
+  }
+
+  /** One group message on a live root: a resync after lost messages, or the message itself. */
+  async #onGroupMessage(root: LiveRoot, group: string, message: BackplaneMessage, gap: boolean): Promise<void> {
+    if (gap) {
+      // Messages were lost for good: show the state the server holds, marked as
+      // caught up — if the root may still receive pushes at all.
+      if (!(await this.#stillAllowed(root, []))) return;
+      root.shareToken = undefined;
+      if (message.seq !== undefined) getSeqs(root.instance)[group] = message.seq;
+      await this.#render(root);
+      return;
+    }
+    const call = await this.#accept(root, group, message);
+    if (call) await this.#applyShared(root, message, call);
   }
 
   /** Applies one group message to a root (a replay at join); false when it changed nothing. */

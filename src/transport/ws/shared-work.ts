@@ -12,12 +12,12 @@
  * message ids, and keeps its own state afterwards.
  *
  * Outcomes are kept per message object (the hub hands the same object to every
- * member in this process), so they go when the message does.
+ * member in this process) while some root is still handling it.
  */
 import type { WeftError } from '../../core/errors.js';
 import type { AnyComponent, Rendered } from '../../core/lifecycle.js';
 import { digestOf } from '../../core/lifecycle.js';
-import { getSeqs } from '../../core/live.js';
+import { decodeGroupMessage, getSeqs, type GroupMessage } from '../../core/live.js';
 import type { BackplaneMessage } from '../../backplane/types.js';
 import type { PreFramed } from './frame-once.js';
 
@@ -35,7 +35,36 @@ export type SharedOutcome =
     }
   | { ok: false; error: WeftError; /** The new state when the handler ran but the render failed. */ state?: string };
 
-const outcomes = new WeakMap<BackplaneMessage, Map<string, Promise<SharedOutcome>>>();
+/**
+ * The outcomes of the messages some root of this process is still handling,
+ * with how many roots are: an entry goes as soon as its last root is done, so
+ * a message the backplane keeps for replay does not keep its renders alive.
+ */
+const inFlight = new Map<BackplaneMessage, { roots: number; byKey: Map<string, Promise<SharedOutcome>>; decoded?: GroupMessage }>();
+
+/** A root will handle `message`: call {@link release} when it is done, whatever happened. */
+export function retain(message: BackplaneMessage): void {
+  const entry = inFlight.get(message);
+  if (entry) entry.roots++;
+  else inFlight.set(message, { roots: 1, byKey: new Map() });
+}
+
+export function release(message: BackplaneMessage): void {
+  const entry = inFlight.get(message);
+  if (entry && --entry.roots <= 0) inFlight.delete(message);
+}
+
+/** The message's data decoded once for all the roots handling it (decoded anew for one not retained). */
+export function decodedMessage(message: BackplaneMessage): GroupMessage {
+  const entry = inFlight.get(message);
+  if (!entry) return decodeGroupMessage(message.data);
+  return (entry.decoded ??= decodeGroupMessage(message.data));
+}
+
+/** Messages some root is still handling (for tests: none once all are done). */
+export function inFlightCount(): number {
+  return inFlight.size;
+}
 
 /**
  * Everything a render of `instance` depends on besides the request it came
@@ -60,8 +89,9 @@ export function shareKey(instance: AnyComponent, userKey: string | undefined, bo
  * on the first such root, shared with the rest.
  */
 export function sharedOutcome(message: BackplaneMessage, key: string, compute: () => Promise<SharedOutcome>): { outcome: Promise<SharedOutcome>; first: boolean } {
-  let byKey = outcomes.get(message);
-  if (!byKey) outcomes.set(message, (byKey = new Map()));
+  const byKey = inFlight.get(message)?.byKey;
+  // Not retained (a caller outside the group path): nothing to share with.
+  if (!byKey) return { outcome: compute(), first: true };
   const known = byKey.get(key);
   if (known) return { outcome: known, first: false };
   const outcome = compute();
