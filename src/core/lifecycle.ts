@@ -168,7 +168,8 @@ export async function renderInstance(host: LifecycleHost, instance: AnyComponent
   const record = beginRender(instance);
   try {
     // Required slots are checked, and a template's fills rendered, before it runs.
-    await prepareSlots(instance);
+    const slots = prepareSlots(instance);
+    if (slots) await slots;
     if (!type.renderer && host.renderer && type.template && instance.render === Component.prototype.render) {
       // The engine escapes its own output, so what it returns is trusted markup.
       inner = new SafeHtml(await host.renderer.render(type.template, instance.templateContext()));

@@ -369,10 +369,15 @@ export function renderSlot(
  * Error naming the component and the slot; for a file template, every filled
  * slot is rendered now, so `slots.<name>` holds its HTML when the template runs.
  */
-export async function prepareSlots(instance: AnyComponent): Promise<void> {
+export function prepareSlots(instance: AnyComponent): Promise<void> | undefined {
   const type = instance.constructor as ComponentClass;
+  // Most components declare no slot: no promise, so their render waits on nothing.
+  if (declaredSlots(type, instance.name).size === 0) return undefined;
+  return prepareDeclaredSlots(instance, type);
+}
+
+async function prepareDeclaredSlots(instance: AnyComponent, type: ComponentClass): Promise<void> {
   const declared = declaredSlots(type, instance.name);
-  if (declared.size === 0) return;
   const fills = filled.get(instance)?.fills;
   for (const [name, required] of declared) {
     if (required && !fills?.has(name)) throw new Error(`component "${instance.name}" requires slot "${name}", but it was rendered without a fill for it`);

@@ -487,7 +487,7 @@ export class LiveConnection {
       const trigger = emits.length > 0 ? triggerOf(emits) : undefined;
       // Followed by the CSS and JS of component types the page does not have yet.
       const missing = rendered.assets?.filter((asset) => !this.#assets?.has(asset.hash)) ?? [];
-      const html = rendered.html + assetTags(missing, { assetsPath: this.#weft.assetsPath }).value;
+      const html = missing.length === 0 ? rendered.html : rendered.html + assetTags(missing, { assetsPath: this.#weft.assetsPath }).value;
       // Counted as the page's only once written: a push dropped for a later one
       // (a slow socket) leaves them to that later one.
       if (this.#send(renderFrame(root.id, html, ref, trigger), ref === undefined ? root.id : undefined)) this.#noteAssets(missing);
