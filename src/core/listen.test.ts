@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { z } from 'zod';
 import { createWeft, type Weft } from '../app.js';
 import { IsAuthenticated } from '../policy/permissions.js';
 import { isWeftError } from '../testing/index.js';
@@ -9,39 +8,8 @@ import type { PageEvent } from './emit.js';
 import { html } from './html.js';
 import { listenerCalls, runListener } from './listen.js';
 import { Registry } from './registry.js';
+import { Kid, Listener } from '../../test/fixtures/page-events.js';
 
-/** Listens to `ping` with `hear` (a schema) and to `cart:add` with `add`; emits `ping` itself. */
-class Listener extends Component<{ heard: number[]; kids: boolean }> {
-  static override events = { hear: z.object({ n: z.number().int() }), add: true };
-  static override listeners = { ping: 'hear', 'cart:add': 'add' };
-  static override emits = ['ping'];
-  mount() {
-    return { heard: [], kids: false };
-  }
-  hear({ n }: { n: number }) {
-    this.state.heard.push(n);
-    // What a listener emits travels no further.
-    this.emit('ping', { n: n + 100 });
-  }
-  add(p: Record<string, unknown>) {
-    p.mutated = true;
-    this.state.heard.push(-1);
-  }
-  override async render() {
-    return html`<p class="heard">${this.state.heard.join(',')}</p>${this.state.kids ? await this.child(Kid, {}, { key: 'k' }) : ''}`;
-  }
-}
-
-class Kid extends Component<{ n: number }> {
-  static override events = { poke: true };
-  mount() {
-    return { n: 0 };
-  }
-  poke() {}
-  override render() {
-    return html`kid`;
-  }
-}
 
 /** Needs a signed-in user for its mapped event. */
 class Guarded extends Component<{ heard: number }> {

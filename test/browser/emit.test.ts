@@ -6,28 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import { CART, cartItems, waitForItems } from './shop.js';
 import { browserSuite, readProbe, WAIT_MS } from './harness.js';
 
 const suite = browserSuite();
 
 const PRODUCT = '[weft="product"]';
-const CART = '[weft="cart"]';
-
-async function cartItems(page: Page): Promise<string[]> {
-  const texts = await page.locator(`${CART} ul.items > li`).allInnerTexts();
-  return texts.map((t) => t.replace(/\+|Remove/g, '').replace(/\s+/g, ' ').trim());
-}
-
-async function waitForItems(page: Page, expected: string[]): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  let last: string[] = [];
-  while (Date.now() < deadline) {
-    last = await cartItems(page);
-    if (JSON.stringify(last) === JSON.stringify(expected)) return;
-    await page.waitForTimeout(25);
-  }
-  assert.deepEqual(last, expected);
-}
 
 /**
  * Picks size M, then clicks "Add to cart" and returns every request the page

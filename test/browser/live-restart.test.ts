@@ -9,36 +9,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import type { Page } from 'playwright-core';
 import { serve } from 'weft/node';
 import { createRedisBackplane } from 'weft/redis';
 import { createExampleApp } from '../../examples/app.js';
 import { Cart } from '../../examples/shop/cart.js';
 import { REDIS_URL, redisSkip } from '../redis.js';
+import { CART, connected, waitForItems } from './shop.js';
 import { browserSuite, WAIT_MS } from './harness.js';
 
 const suite = browserSuite();
-const CART = '[weft="cart"]';
-
-async function items(page: Page): Promise<string[]> {
-  const texts = await page.locator(`${CART} ul.items > li`).allInnerTexts();
-  return texts.map((t) => t.replace(/\+|Remove/g, '').replace(/\s+/g, ' ').trim());
-}
-
-async function waitForItems(page: Page, expected: string[], timeout = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeout;
-  let last: string[] = [];
-  while (Date.now() < deadline) {
-    last = await items(page);
-    if (JSON.stringify(last) === JSON.stringify(expected)) return;
-    await page.waitForTimeout(50);
-  }
-  assert.deepEqual(last, expected);
-}
-
-function connected(page: Page, timeout = WAIT_MS): Promise<unknown> {
-  return page.waitForFunction(() => document.documentElement.classList.contains('weft-connected'), undefined, { timeout });
-}
 
 if (redisSkip('the browser test of a server restart') === false) suite.test('a restarted server: the page reconnects, keeps its state without a new mount, and shows what was pushed meanwhile', async ({ page, context }) => {
   const secret = randomBytes(32).toString('base64url');

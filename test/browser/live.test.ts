@@ -6,35 +6,14 @@
  * tells the others through the group.)
  */
 import assert from 'node:assert/strict';
-import type { BrowserContext, Page } from 'playwright-core';
-import { browserSuite, WAIT_MS } from './harness.js';
+import type { BrowserContext } from 'playwright-core';
+import { CART, cartItems, connected, waitForItems } from './shop.js';
+import { browserSuite } from './harness.js';
 
 const suite = browserSuite();
 
-const CART = '[weft="cart"]';
-
 async function asUser(context: BrowserContext, user: string, origin: string): Promise<void> {
   await context.addCookies([{ name: 'user', value: user, url: origin }]);
-}
-
-async function connected(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.documentElement.classList.contains('weft-connected'), undefined, { timeout: WAIT_MS });
-}
-
-async function cartItems(page: Page): Promise<string[]> {
-  const texts = await page.locator(`${CART} ul.items > li`).allInnerTexts();
-  return texts.map((t) => t.replace(/\+|Remove/g, '').replace(/\s+/g, ' ').trim());
-}
-
-async function waitForItems(page: Page, expected: string[]): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  let last: string[] = [];
-  while (Date.now() < deadline) {
-    last = await cartItems(page);
-    if (JSON.stringify(last) === JSON.stringify(expected)) return;
-    await page.waitForTimeout(25);
-  }
-  assert.deepEqual(last, expected);
 }
 
 suite.test("adding to the cart in one tab updates the shopper's other tab, and no one else's", async ({ page, context, url, assertClean }) => {

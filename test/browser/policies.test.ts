@@ -6,16 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import { CART, connected } from './shop.js';
 import { browserSuite, readProbe, WAIT_MS } from './harness.js';
 
 const suite = browserSuite();
 
-const CART = '[weft="cart"]';
 const CHECKOUT = '[weft="checkout"]';
-
-async function connected(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.documentElement.classList.contains('weft-connected'), undefined, { timeout: WAIT_MS });
-}
 
 async function signIn(page: Page, url: (path: string) => string, name: string): Promise<void> {
   await page.goto(url('/cart'));
