@@ -386,7 +386,7 @@ export class Weft implements DispatchHost, LifecycleHost {
     }
     if (plan) {
       const hit = await this.renderCache.get(plan).catch((err: unknown) => void this.logger.error('Weft: render cache read failed', err));
-      if (hit) return { html: hit.html, id: '', state: undefined, blob: undefined, groups: [], bound: [], etag: hit.etag, cached: 'hit' };
+      if (hit) return { html: hit.html, id: '', state: undefined, blob: undefined, groups: [], bound: [], etag: hit.etag, cached: 'hit', assets: hit.assets };
     }
     const instance = await mountNew(this, cls, name, params, full, undefined, slots);
     await this.policies.component({ ...input, instance });
@@ -395,7 +395,7 @@ export class Weft implements DispatchHost, LifecycleHost {
     rendered.html = placePageAssets(rendered.html, rendered.assets, this.assetsPath);
     if (plan) {
       // A cache that is down costs speed, never the page.
-      const entry = await this.renderCache.set(plan, rendered.html).catch((err: unknown) => void this.logger.error('Weft: render cache write failed', err));
+      const entry = await this.renderCache.set(plan, rendered.html, rendered.assets).catch((err: unknown) => void this.logger.error('Weft: render cache write failed', err));
       if (entry) return { ...rendered, etag: entry.etag, cached: 'stored' };
     }
     return rendered;

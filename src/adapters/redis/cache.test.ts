@@ -57,6 +57,17 @@ describe('createRedisCacheStore', { skip }, () => {
     assert.equal(await b.get('/missing'), undefined);
   });
 
+  it('serves the assets a render used from another process', async () => {
+    const a = store();
+    const b = store();
+    const assets = [{ kind: 'js' as const, hash: 'AbCdEfGhIjKlMnOp', file: 'card.AbCdEfGhIjKlMnOp.js' }];
+    await a.set('/with-assets', { ...entry('w'), assets }, { ttlSeconds: 60, tags: [] });
+    assert.deepEqual((await b.get('/with-assets'))?.assets, assets);
+    // Something else wrote there: a miss, not an error.
+    await raw.set(`${prefix}k:/odd`, JSON.stringify({ html: 'x', etag: 'e', storedAt: 1, assets: [1] }));
+    assert.equal(await b.get('/odd'), undefined);
+  });
+
   it('keeps the entry as JSON under <prefix>k:<key>, expiring with its ttl', async () => {
     const a = store();
     await a.set('/stored', entry('x'), { ttlSeconds: 60, tags: ['t'] });

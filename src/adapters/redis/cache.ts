@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { checkCacheSet, checkString, type CacheEntry, type CacheSetOptions, type RenderCacheStore } from '../../policy/cache/store.js';
+import { checkCacheSet, checkString, isAssetList, type CacheEntry, type CacheSetOptions, type RenderCacheStore } from '../../policy/cache/store.js';
 import { quit } from './connection.js';
 
 export interface RedisCacheStoreOptions {
@@ -119,7 +119,7 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions = {}): Ren
     async set(key: string, entry: CacheEntry, setOptions: CacheSetOptions): Promise<void> {
       open();
       checkCacheSet(key, entry, setOptions);
-      const json = JSON.stringify({ html: entry.html, etag: entry.etag, storedAt: entry.storedAt });
+      const json = JSON.stringify({ html: entry.html, etag: entry.etag, storedAt: entry.storedAt, ...(entry.assets && { assets: entry.assets }) });
       const tags = [...new Set(setOptions.tags)].map(tagKey);
       await run(SET, [entryKey(key), ...tags], [json, String(setOptions.ttlSeconds)]);
     },
@@ -158,8 +158,9 @@ function parseEntry(raw: string): CacheEntry | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { html, etag, storedAt } = value as Record<string, unknown>;
+  const { html, etag, storedAt, assets } = value as Record<string, unknown>;
   if (typeof html !== 'string' || typeof etag !== 'string' || typeof storedAt !== 'number') return undefined;
-  return { html, etag, storedAt };
+  if (assets === undefined) return { html, etag, storedAt };
+  return isAssetList(assets) ? { html, etag, storedAt, assets } : undefined;
 }
 

@@ -147,3 +147,30 @@ describe('checkCacheOption()', () => {
     }
   });
 });
+
+describe('a cached view keeps what its render needs', () => {
+  it('a render served from the cache lists the component assets the first render used', async () => {
+    const { createWeft } = await import('../../app.js');
+    const { Registry } = await import('../../core/registry.js');
+    const { html } = await import('../../core/html.js');
+    class Card extends Component<Record<string, never>> {
+      static override css = '.card { color: teal }';
+      static override cache = { ttl: 60 };
+      mount() {
+        return {};
+      }
+      override render() {
+        return html`<p class="card">card</p>`;
+      }
+    }
+    const registry = new Registry();
+    registry.register('card', Card);
+    const weft = createWeft({ registry, secret: 'render-cache-assets-secret-0123456789', mode: 'development' });
+    const first = await weft.render(Card);
+    const second = await weft.render(Card);
+    assert.equal(first.cached, 'stored');
+    assert.equal(second.cached, 'hit');
+    assert.equal(second.assets?.length, 1);
+    assert.deepEqual(second.assets, first.assets);
+  });
+});

@@ -14,6 +14,7 @@ import { canonicalJson } from '../../core/lifecycle.js';
 import type { CacheKeyInput, CacheOption } from '../../core/policy.js';
 import { etagOf } from './etag.js';
 import type { CacheEntry, RenderCacheStore } from './store.js';
+import type { AssetRef } from '../../core/assets.js';
 
 /** Where one render is kept: found before rendering, used after. */
 export interface CachePlan {
@@ -83,8 +84,8 @@ export class RenderCache {
     return this.store.get(plan.key);
   }
 
-  async set(plan: CachePlan, html: string): Promise<CacheEntry> {
-    const entry: CacheEntry = { html, etag: etagOf(html), storedAt: Date.now() };
+  async set(plan: CachePlan, html: string, assets?: readonly AssetRef[]): Promise<CacheEntry> {
+    const entry: CacheEntry = { html, etag: etagOf(html), storedAt: Date.now(), ...(assets && assets.length > 0 && { assets }) };
     await this.store.set(plan.key, entry, { ttlSeconds: plan.ttl, tags: plan.tags });
     return entry;
   }

@@ -30,6 +30,14 @@ describe('createMemoryCacheStore', () => {
     assert.equal(await cache.get('/other'), undefined);
   });
 
+  it('keeps the assets a render used, and refuses a malformed list', async () => {
+    const cache = store();
+    const assets = [{ kind: 'css' as const, hash: 'AbCdEfGhIjKlMnOp', file: 'card.AbCdEfGhIjKlMnOp.css' }];
+    await cache.set('/a', { ...entry('a'), assets }, { ttlSeconds: 60, tags: [] });
+    assert.deepEqual((await cache.get('/a'))?.assets, assets);
+    await assert.rejects(cache.set('/b', { ...entry('b'), assets: [{ kind: 'png', hash: 'x', file: 'x' }] as never }, { ttlSeconds: 60, tags: [] }), TypeError);
+  });
+
   it('keeps its own copy of the entry', async () => {
     const cache = store();
     const stored = entry('<p>one</p>');

@@ -13,12 +13,15 @@
  * deleted) leaves the index too, so the index cannot outgrow the cache.
  */
 import { LRUCache } from 'lru-cache';
+import type { AssetRef } from '../../core/assets.js';
 
 export interface CacheEntry {
   html: string;
   etag: string;
   /** When the HTML was rendered, in milliseconds since the epoch. */
   storedAt: number;
+  /** The component assets the render used, so a page built around a cached render can still link them. */
+  assets?: readonly AssetRef[] | undefined;
 }
 
 export interface CacheSetOptions {
@@ -130,7 +133,7 @@ export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): M
       open();
       checkCacheSet(key, entry, setOptions);
       const stored: Stored = {
-        entry: Object.freeze({ html: entry.html, etag: entry.etag, storedAt: entry.storedAt }),
+        entry: Object.freeze({ html: entry.html, etag: entry.etag, storedAt: entry.storedAt, ...(entry.assets && { assets: entry.assets }) }),
         tags: [...new Set(setOptions.tags)],
       };
       // An entry replaced here is unlisted from its old tags by `dispose`
@@ -189,12 +192,26 @@ export function checkCacheSet(key: unknown, entry: unknown, options: unknown): v
   if (typeof storedAt !== 'number' || !Number.isFinite(storedAt)) {
     throw new TypeError('entry.storedAt must be a finite number');
   }
+  const { assets } = entry as Partial<CacheEntry>;
+  if (assets !== undefined && !isAssetList(assets)) throw new TypeError('entry.assets must be a list of { kind, hash, file }');
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
   const { ttlSeconds, tags } = options as Partial<CacheSetOptions>;
   // Whole seconds, as Redis's EX and HTTP's max-age count them.
   checkPositiveInteger('ttlSeconds', ttlSeconds);
   if (!Array.isArray(tags)) throw new TypeError('tags must be an array of strings');
   for (const tag of tags) checkString('tags[]', tag);
+}
+
+/** A list of asset references, as a render lists them (checked when read back from a shared store too). */
+export function isAssetList(value: unknown): value is readonly AssetRef[] {
+  return (
+    Array.isArray(value) &&
+    value.every((a: unknown) => {
+      if (typeof a !== 'object' || a === null) return false;
+      const { kind, hash, file } = a as Partial<AssetRef>;
+      return (kind === 'css' || kind === 'js') && typeof hash === 'string' && typeof file === 'string';
+    })
+  );
 }
 
 export function checkString(name: string, value: unknown): asserts value is string {
