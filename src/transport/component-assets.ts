@@ -11,6 +11,7 @@ import { componentAssets, isAssetHash, type PreparedAsset } from '../core/assets
 import { WeftError } from '../core/errors.js';
 import { COMPONENT_NAME, type Registry } from '../core/registry.js';
 import type { HttpRequest, HttpResponse } from './http.js';
+import { etagMatches } from './etag.js';
 
 /** Where component assets live under the assets path. */
 export const COMPONENT_ASSET_DIR = 'c/';
@@ -88,21 +89,6 @@ function encoded(asset: PreparedAsset, coding: 'br' | 'gzip'): Buffer | null {
   return body;
 }
 
-/**
- * Whether `If-None-Match` names this asset in any of its codings (a weak
- * comparison, as RFC 9110 asks for this header; `*` matches).
- */
-function notModified(header: string | undefined, hash: string): boolean {
-  if (header === undefined) return false;
-  for (const item of header.split(',')) {
-    let tag = item.trim();
-    if (tag === '*') return true;
-    if (tag.startsWith('W/')) tag = tag.slice(2);
-    if (tag === `"${hash}"` || tag === `"${hash}-br"` || tag === `"${hash}-gzip"`) return true;
-  }
-  return false;
-}
-
 /** Answers a GET or HEAD for `file` under the component asset directory; 404 `not_found` for anything not current. */
 export function serveComponentAsset(registry: Registry, req: HttpRequest, file: string): HttpResponse {
   const asset = findComponentAsset(registry, file);
@@ -117,7 +103,7 @@ export function serveComponentAsset(registry: Registry, req: HttpRequest, file: 
     'x-content-type-options': 'nosniff',
   };
   if (packed) headers['content-encoding'] = coding as string;
-  if (notModified(req.headers['if-none-match'], asset.hash)) return { status: 304, headers, body: '' };
+  if (etagMatches(req.headers['if-none-match'], `"${asset.hash}"`, `"${asset.hash}-br"`, `"${asset.hash}-gzip"`)) return { status: 304, headers, body: '' };
   return { status: 200, headers, body: req.method === 'HEAD' ? '' : (packed ?? asset.body) };
 }
 

@@ -24,6 +24,7 @@ import { checkCsrf } from '../policy/csrf.js';
 import { SignatureThrottle } from '../policy/signature-throttle.js';
 import { fragmentWithAssets } from '../core/asset-tags.js';
 import { getAsset } from './assets.js';
+import { etagMatches } from './etag.js';
 import { COMPONENT_ASSET_DIR, parseAssetList, serveComponentAsset } from './component-assets.js';
 import { type EventStream, openStream } from './sse.js';
 import { deliverPageEvents, parseListeners } from './page-events.js';
@@ -319,7 +320,7 @@ export function createHttpHandler(weft: Weft): HttpHandler {
     const asset = getAsset(file);
     if (!asset) return undefined;
     const headers = { 'content-type': asset.type, etag: asset.etag, 'cache-control': 'public, max-age=3600', ...NOSNIFF };
-    if (req.headers['if-none-match'] === asset.etag) return { status: 304, headers, body: '' };
+    if (etagMatches(req.headers['if-none-match'], asset.etag)) return { status: 304, headers, body: '' };
     return { status: 200, headers, body: req.method === 'HEAD' ? '' : asset.body };
   }
 
@@ -390,7 +391,7 @@ export function createHttpHandler(weft: Weft): HttpHandler {
       ...NOSNIFF,
     };
     if (weft.identifiesUsers) headers.vary = 'Cookie';
-    if (req.headers['if-none-match'] === rendered.etag) return { status: 304, headers, body: '' };
+    if (etagMatches(req.headers['if-none-match'], rendered.etag)) return { status: 304, headers, body: '' };
     return { status: 200, headers, body: rendered.html };
   }
 
