@@ -56,6 +56,8 @@ interface LiveRoot {
 /** Group messages for every root of every socket in this process start here, a slice per turn. */
 const groupWork = new TurnQueue();
 
+const NO_ASSETS: readonly AssetRef[] = [];
+
 /** Numbers each shared outcome, for its roots' share token. */
 let outcomeCount = 0;
 
@@ -315,7 +317,8 @@ export class LiveConnection {
       // Each root keeps its own copy of the state it now holds.
       if (result.ok) {
         instance.state = JSON.parse(result.state) as object;
-        instance.errors = { ...result.errors };
+        // Shared as it is: a handler gets a fresh errors object before it runs (#guarded).
+        instance.errors = result.errors;
         setSeqs(instance, { ...result.seqs });
       } else if (result.state !== undefined) instance.state = JSON.parse(result.state) as object;
     }
@@ -326,7 +329,7 @@ export class LiveConnection {
     const { rendered } = result;
     root.bound = rendered.bound;
     await this.#subscribe(root, rendered.groups);
-    const missing = rendered.assets?.filter((asset) => !this.#assets?.has(asset.hash)) ?? [];
+    const missing = rendered.assets?.length ? rendered.assets.filter((asset) => !this.#assets?.has(asset.hash)) : NO_ASSETS;
     // The shared frame, unless this page lacks some of the render's assets.
     const frame = missing.length === 0 ? result.frame : renderFrame(root.id, rendered.html + assetTags(missing, { assetsPath: this.#weft.assetsPath }).value);
     if (this.#send(frame, root.id)) this.#noteAssets(missing);
