@@ -4,6 +4,7 @@
  * limits together. Host adapters (`weft/node`, `weft/express`, `weft/fetch`) wrap it.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { type Component, type ComponentClass, type ComponentContext, type ContextLocals, fullContext, type Renderer, type RequestInfo } from './core/component.js';
 import { devSecret } from './core/dev-secret.js';
 import { dispatch, type DispatchHost, type EventRequest, lookup } from './core/dispatch.js';
@@ -242,6 +243,8 @@ export class Weft implements DispatchHost, LifecycleHost {
   readonly loginUrl: string | undefined;
   readonly #user: UserResolver | undefined;
   readonly #userId: ((user: CurrentUser) => string) | undefined;
+  /** User id → key: every render and every blob check of a signed-in user asks, so the hash is kept for recent users. */
+  readonly #userKeys = new LRUCache<string, string>({ max: 10_000 });
 
   constructor(options: WeftOptions = {}) {
     this.logger = options.logger ?? console;
@@ -322,7 +325,13 @@ export class Weft implements DispatchHost, LifecycleHost {
     if ((typeof id !== 'string' || id === '') && typeof id !== 'number') {
       throw this.userError(new TypeError('the user has no `id` (a string or number); pass the `userId` option to say what identifies a user'), 'handler_error', 'userKey');
     }
-    return createHash('sha256').update(`weft-user\0${String(id)}`).digest('base64url').slice(0, 22);
+    const text = String(id);
+    let key = this.#userKeys.get(text);
+    if (key === undefined) {
+      key = createHash('sha256').update(`weft-user\0${text}`).digest('base64url').slice(0, 22);
+      this.#userKeys.set(text, key);
+    }
+    return key;
   }
 
   endpointFor(name: string): string {
